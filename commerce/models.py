@@ -1,0 +1,121 @@
+"""Where commerce data comes in: sources and the normalized records they deliver."""
+
+import hashlib
+import json
+import secrets
+
+from django.db import models
+
+from intacct_hub.crypto import EncryptedTextField
+
+
+class Source(models.Model):
+    """A storefront or operational system that feeds the hub (Shopify, an OMS, CSV)."""
+
+    class Kind(models.TextChoices):
+        SHOPIFY = "shopify", "Shopify webhooks"
+        INGEST = "ingest", "Ingest API"
+        API2CART = "api2cart", "API2Cart polling"
+        CSV = "csv", "CSV upload"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    active = models.BooleanField(default=True)
+    webhook_secret = EncryptedTextField(
+        blank=True, help_text="Shared secret that signs this source's webhooks."
+    )
+    api_token_hash = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="SHA-256 of the token."
+    )
+    api_token_hint = models.CharField(
+        max_length=12, blank=True, editable=False, help_text="First characters only."
+    )
+    settings = models.JSONField(
+        default=dict, blank=True, help_text="Non-secret options (store URL, channel)."
+    )
+    checkpoint = models.JSONField(
+        default=dict, blank=True, help_text="Where polling resumes (cursor, time)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def issue_api_token(self):
+        """Make a new bearer token, keep only its hash, and return it (shown once)."""
+        token = f"ihs_{secrets.token_urlsafe(32)}"
+        self.api_token_hash = hash_token(token)
+        self.api_token_hint = token[:8]
+        return token
+
+    def check_api_token(self, token):
+        """Constant-time check of a presented bearer token against the stored hash."""
+        if not self.api_token_hash or not token:
+            return False
+        return secrets.compare_digest(self.api_token_hash, hash_token(token))
+
+
+def hash_token(token):
+    # Tokens are 256-bit random values, so a fast hash is enough: there is nothing to
+    # brute-force, unlike a password.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def content_hash(payload):
+    """SHA-256 of the payload in canonical JSON: same content, same hash."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class SourceRecord(models.Model):
+    """One version of one normalized record (customer, order, …) from a source.
+
+    Stored before it is acknowledged and never edited: a change in content is a new
+    version, identical content is the same row.
+    """
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer"
+        ORDER = "order"
+        REFUND = "refund"
+        PRODUCT = "product"
+        INVENTORY_ADJUSTMENT = "inventory_adjustment"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="records")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    external_id = models.CharField(max_length=255)
+    payload = models.JSONField(help_text="The record in the normalized schema.")
+    content_hash = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    is_tombstone = models.BooleanField(
+        default=False, help_text="The source deleted or voided this record."
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "kind", "external_id", "content_hash"],
+                name="sourcerecord_unique_content",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "kind", "external_id", "version"],
+                name="sourcerecord_unique_version",
+            ),
+        ]
+        indexes = [
+            # "latest version of this record": filter on identity, order by -version.
+            models.Index(
+                fields=["source", "kind", "external_id", "-version"],
+                name="sourcerecord_latest_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source.slug}/{self.kind}/{self.external_id} v{self.version}"

@@ -1,0 +1,182 @@
+"""Intacct Hub settings: one module, driven by the environment (see .env.example)."""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+env_file = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
+if Path(env_file).is_file():
+    environ.Env.read_env(env_file)
+
+
+def env_secret(name, default=None):
+    """Read NAME from the environment, or from the file named by NAME_FILE."""
+    path = env.str(f"{name}_FILE", default="")
+    if path:
+        return Path(path).read_text().strip()
+    return env.str(name, default=default)
+
+
+# "embedded": one machine, SQLite, the bundled sandbox, development keys (make run,
+# make test). "production": every secret must be supplied and the sandbox is off.
+HUB_ENV = env.str("HUB_ENV", default="embedded")
+if HUB_ENV not in ("embedded", "production"):
+    raise ImproperlyConfigured(
+        f"HUB_ENV must be embedded or production, not {HUB_ENV!r}"
+    )
+EMBEDDED = HUB_ENV == "embedded"
+DEBUG = env.bool("DEBUG", default=EMBEDDED)
+
+SECRET_KEY = env_secret("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not EMBEDDED:
+        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set")
+    SECRET_KEY = "embedded-development-only-" + "x" * 40  # noqa: S105
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_q",
+    "commerce",
+    "mappings",
+    "sync",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "intacct_hub.urls"
+WSGI_APPLICATION = "intacct_hub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db(
+        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'intacct_hub.sqlite3'}"
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web server and the worker cluster read while the other writes;
+    # IMMEDIATE transactions take the write lock up front instead of failing mid-way.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+_VALIDATORS = "django.contrib.auth.password_validation."
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": _VALIDATORS + "UserAttributeSimilarityValidator"},
+    {"NAME": _VALIDATORS + "MinimumLengthValidator"},
+    {"NAME": _VALIDATORS + "CommonPasswordValidator"},
+    {"NAME": _VALIDATORS + "NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "static"))
+
+LOGIN_URL = "admin:login"
+
+# --- Security (python manage.py check --deploy is clean with DEBUG off) ---------------
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not EMBEDDED)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not EMBEDDED)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not EMBEDDED)
+SECURE_HSTS_SECONDS = env.int(
+    "SECURE_HSTS_SECONDS", default=0 if EMBEDDED else 31536000
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
+)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
+)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- Secrets at rest -----------------------------------------------------------------
+# HUB_ENCRYPTION_KEYS: "keyid:base64key,keyid2:base64key2" (32-byte AES keys). The first
+# key encrypts new values; every listed key still decrypts: keys rotate by prepending.
+HUB_ENCRYPTION_KEYS = env_secret("HUB_ENCRYPTION_KEYS", default="")
+if not HUB_ENCRYPTION_KEYS:
+    if not EMBEDDED:
+        raise ImproperlyConfigured(
+            "HUB_ENCRYPTION_KEYS (or HUB_ENCRYPTION_KEYS_FILE) must be set"
+        )
+    # A fixed development key: anything encrypted under it is demo data only.
+    HUB_ENCRYPTION_KEYS = "dev:aW50YWNjdC1odWItZW1iZWRkZWQtZGV2LWtleS0zMmI="
+
+# --- The bundled Intacct sandbox -----------------------------------------------------
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=EMBEDDED)
+SANDBOX_DB = env.str("SANDBOX_DB", default=str(VAR_DIR / "sandbox.sqlite3"))
+
+# --- Background work (django-q2) ----------------------------------------------------
+# The ORM broker: at-least-once delivery through our own database (Redis is optional
+# and can lose tasks in a crash). Tasks carry ids only. The app owns its retry
+# schedule, so django-q2's own redelivery is only crash recovery: timeout < retry,
+# failed tasks acknowledged, few attempts.
+Q_CLUSTER = {
+    "name": env.str("Q_CLUSTER_NAME", default="intacct-hub"),
+    "orm": "default",
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": env.int("Q_TIMEOUT", default=120),
+    "retry": env.int("Q_RETRY", default=180),
+    "max_attempts": 2,
+    "ack_failures": True,
+    "save_limit": 1000,
+    "catch_up": False,
+    "poll": 1,
+}
+if env.str("REDIS_URL", default=""):
+    Q_CLUSTER.pop("orm")
+    Q_CLUSTER["redis"] = env.str("REDIS_URL")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
