@@ -1,5 +1,5 @@
+from django import forms
 from django.contrib import admin
-from django.db import models
 
 from intacct_hub.admin_secrets import SecretFieldsForm, secret_status
 
@@ -15,6 +15,8 @@ from .models import (
 
 class ConnectionForm(SecretFieldsForm):
     secret_fields = Connection.SECRET_FIELDS
+    xml_endpoint = forms.URLField(max_length=300, assume_scheme="https")
+    rest_endpoint = forms.URLField(max_length=300, assume_scheme="https")
 
     class Meta:
         model = Connection
@@ -29,7 +31,6 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "environment", "company_id", "entity_id", "secrets"]
     list_filter = ["environment", "active"]
     prepopulated_fields = {"slug": ["name"]}
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="Secrets")
     def secrets(self, obj):
