@@ -1,0 +1,138 @@
+"""The REST v1 WSGI application: authentication, routing, error answers."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from sandbox.rest import errors, model, query, resources
+from sandbox.rest.http import MAX_BODY_BYTES, Request, Response
+from sandbox.rest.idempotency import IdempotencyCache
+from sandbox.rest.oauth import OAuth
+from sandbox.rest.tokens import ACCESS_TTL, TokenService
+
+log = logging.getLogger(__name__)
+
+ENTITY_HEADERS = ("x-ia-api-param-entity", "x-ia-api-paramentity")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, from the access token and the entity header."""
+
+    company_id: str
+    user_id: str
+    entity_id: str
+    client_id: str
+
+
+class RestApp:
+    """WSGI callable for everything below ``/ia/api/v1``."""
+
+    def __init__(
+        self,
+        backend,
+        catalogue,
+        *,
+        secret: bytes | None = None,
+        access_ttl: int = ACCESS_TTL,
+        max_body: int = MAX_BODY_BYTES,
+    ):
+        self.backend, self.catalogue, self.max_body = backend, catalogue, max_body
+        self.tokens = TokenService(
+            backend, secret or secrets.token_bytes(32), access_ttl=access_ttl
+        )
+        self.oauth = OAuth(backend, self.tokens)
+        self.idempotency = IdempotencyCache()
+
+    def __call__(self, environ, start_response):
+        return self.respond(environ)(start_response)
+
+    def respond(self, environ) -> Response:
+        """The Response for one WSGI environ; never raises."""
+        try:
+            request = Request.from_environ(environ, self.max_body)
+            return self.handle(request)
+        except errors.RestError as exc:
+            return Response.error(exc)
+        except Exception:  # a sandbox bug must still answer like Intacct's 500
+            log.exception("REST sandbox failure")
+            return Response.error(
+                errors.RestError(
+                    500,
+                    "internalError",
+                    "Internal server error; quote the supportId",
+                    error_id="REST-1000",
+                    message_id="IA.INTERNAL_ERROR",
+                )
+            )
+
+    def handle(self, request: Request) -> Response:
+        """Route by the first path segments."""
+        parts = [p for p in request.path.split("/") if p]
+        if parts[:1] == ["oauth2"]:
+            return self.oauth.dispatch(request, "/".join(parts[1:]))
+        if not parts or parts[0] not in ("objects", "services"):
+            raise errors.not_found(request.path)
+        caller = self.authenticate(request)
+        scope = f"{caller.company_id}/{caller.user_id}"
+        return self.idempotency.run(
+            request,
+            scope,
+            lambda: self.backend.translate_errors(
+                lambda: self.route(request, parts, caller)
+            ),
+        )
+
+    def route(self, request: Request, parts: list[str], caller: Caller) -> Response:
+        """Objects and the two core services."""
+        if parts[0] == "objects":
+            return resources.handle(request, caller, self.backend, self.catalogue)
+        service = "/".join(parts[1:])
+        if service == "core/query":
+            if request.method != "POST":
+                raise errors.method_not_allowed(request.method, request.path)
+            return self.query(request, caller)
+        if service == "core/model":
+            if request.method != "GET":
+                raise errors.method_not_allowed(request.method, request.path)
+            return Response.json(
+                200, model.model_response(request.arg("name"), self.catalogue.objects())
+            )
+        raise errors.not_found(request.path)
+
+    def query(self, request: Request, caller: Caller) -> Response:
+        """Run the query service over the caller's visible records."""
+        body = request.json()
+        name = body.get("object") if isinstance(body, dict) else None
+        if not isinstance(name, str) or not name:
+            raise errors.invalid_request(
+                "object is required, e.g. accounts-receivable/customer"
+            )
+        obj = self.catalogue.lookup(name.removeprefix("objects/"))
+        if obj is None:
+            raise errors.not_found(f"objects/{name}")
+        resolver = self.backend.resolver(caller)
+        objects = [obj.read(row, resolver) for row in self.backend.rows(caller, obj)]
+        return Response.json(200, query.run_query(body, obj, objects))
+
+    def authenticate(self, request: Request) -> Caller:
+        """The caller behind a live bearer token, or a 401."""
+        header = request.header("authorization")
+        if not header.startswith("Bearer "):
+            raise errors.gateway(401, "GW-0034", "Invalid Authorization Header")
+        claims = self.tokens.decode(header[7:].strip())
+        if claims is None:
+            raise errors.gateway(401, "GW-0031", "Invalid Token")
+        record = self.tokens.live(claims["jti"], "access")
+        if record is None:
+            raise errors.token_invalid()
+        grant = record.grant
+        entity = next(
+            (request.header(h) for h in ENTITY_HEADERS if request.header(h)),
+            grant.entity_id,
+        )
+        caller = Caller(grant.company_id, grant.user_id, entity, grant.client_id)
+        self.backend.check_caller(caller)
+        return caller
