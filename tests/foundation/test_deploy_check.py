@@ -55,3 +55,12 @@ def test_secrets_can_come_from_files(tmp_path):
     env = production_env(HUB_ENCRYPTION_KEYS_FILE=str(key_file))
     del env["HUB_ENCRYPTION_KEYS"]
     assert manage("check", env=env).returncode == 0
+
+
+def test_django_q_redelivery_is_crash_recovery_only(settings):
+    """The app owns retries: a task's timeout is below its retry, failures are acked."""
+    q = settings.Q_CLUSTER
+    assert q["timeout"] < q["retry"]
+    assert q["ack_failures"] is True
+    assert q["max_attempts"] <= 3
+    assert q["orm"] == "default"
