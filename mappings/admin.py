@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from .models import (
     FieldMapping,
+    MappingChange,
     MappingSet,
     OwnershipRule,
     PostingPolicy,
@@ -59,3 +60,30 @@ class OwnershipRuleAdmin(admin.ModelAdmin):
 class PostingPolicyAdmin(admin.ModelAdmin):
     list_display = ["__str__", "mapping_set", "mode", "finality_event", "cutover_date"]
     list_filter = ["mapping_set", "mode"]
+
+
+@admin.register(MappingChange)
+class MappingChangeAdmin(admin.ModelAdmin):
+    """The audit trail: read-only for everyone."""
+
+    list_display = [
+        "mapping_set",
+        "version",
+        "kind",
+        "model",
+        "object_repr",
+        "changed_by",
+        "changed_at",
+    ]
+    list_filter = ["mapping_set", "kind", "model"]
+    list_select_related = ["mapping_set", "changed_by"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

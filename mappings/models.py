@@ -35,6 +35,9 @@ class MappingSet(models.Model):
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Goes up by one with every rule change."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -265,3 +268,38 @@ class PostingPolicy(models.Model):
 
     def __str__(self):
         return f"{self.channel or 'all channels'}: {self.get_mode_display()}"
+
+
+class MappingChange(models.Model):
+    """One change to a mapping set's rules: who, when, and the row before and after.
+
+    Written by signal handlers (``mappings.history``) for every save and delete,
+    whether it came from the admin, an import or a shell, so the trail has no gaps.
+    """
+
+    class Kind(models.TextChoices):
+        ADDED = "added"
+        CHANGED = "changed"
+        DELETED = "deleted"
+
+    mapping_set = models.ForeignKey(
+        MappingSet, on_delete=models.CASCADE, related_name="changes"
+    )
+    version = models.PositiveIntegerField(help_text="The set's version after it.")
+    model = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    object_repr = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["mapping_set", "-version"], name="change_idx")]
+
+    def __str__(self):
+        return f"v{self.version} {self.kind} {self.model} {self.object_repr}"

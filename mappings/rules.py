@@ -1,0 +1,128 @@
+"""A mapping set as plain, immutable data: what the engine reads, what export writes.
+
+Loading rows from the database happens once (``selectors.mapping_rules``); the engine
+then runs on this snapshot without touching the database, so previews, the sync engine
+and an imported copy of a set all compute the same payload from the same record.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+from .models import Action, ObjectType, OwnershipRule, ValueMap
+from .transforms import OMIT, TransformError
+
+#: Which ownership rule governs each action.
+OBJECT_OF_ACTION = {
+    Action.UPSERT_CUSTOMER: ObjectType.CUSTOMER,
+    Action.UPSERT_ITEM: ObjectType.ITEM,
+    Action.POST_SALES_ORDER: ObjectType.SALES_ORDER,
+    Action.POST_AR_INVOICE: ObjectType.AR_INVOICE,
+    Action.POST_CREDIT_MEMO: ObjectType.CREDIT_MEMO,
+    Action.POST_INVENTORY_ADJUSTMENT: ObjectType.INVENTORY_ADJUSTMENT,
+    Action.POST_GL_SUMMARY: ObjectType.JOURNAL_ENTRY,
+}
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    action: str
+    target_field: str
+    source_expression: str = ""
+    transform: str = ""
+    line_scope: str = ""
+    required: bool = False
+    only_on_create: bool = False
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class ValueTable:
+    name: str
+    entries: dict = field(default_factory=dict)
+    on_no_match: str = ValueMap.OnNoMatch.FAIL
+    default_value: str = ""
+
+    def translate(self, value):
+        key = "" if value is None else str(value)
+        if key in self.entries:
+            return self.entries[key]
+        if self.on_no_match == ValueMap.OnNoMatch.DEFAULT:
+            return self.default_value
+        if self.on_no_match == ValueMap.OnNoMatch.SKIP:
+            return OMIT
+        raise TransformError(
+            f"value map {self.name!r} has no entry for {key!r}",
+            category="missing_mapping",
+        )
+
+
+@dataclass(frozen=True)
+class Ownership:
+    object_type: str
+    master: str = OwnershipRule.Master.COMMERCE
+    hub_may: str = OwnershipRule.HubMay.CREATE_AND_UPDATE
+    identity_order: tuple = ("external_id",)
+    intacct_owned_fields: tuple = ()
+
+
+#: What the hub assumes for an object type that has no rule: commerce is master.
+DEFAULT_OWNERSHIP = Ownership(object_type="")
+
+
+@dataclass(frozen=True)
+class MappingRules:
+    name: str
+    version: int = 0
+    fields: tuple = ()
+    value_maps: dict = field(default_factory=dict)
+    ownership: dict = field(default_factory=dict)
+    policies: tuple = ()
+
+    def fields_for(self, action):
+        chosen = [f for f in self.fields if f.action == action]
+        return sorted(chosen, key=lambda f: (f.line_scope, f.order, f.target_field))
+
+    def ownership_for(self, action):
+        object_type = OBJECT_OF_ACTION.get(action, "")
+        return self.ownership.get(object_type) or DEFAULT_OWNERSHIP
+
+    def to_dict(self):
+        """A JSON-ready export of the whole set."""
+        return {
+            "format": "intacct-hub.mapping-set/1",
+            "name": self.name,
+            "fields": [asdict(f) for f in self.fields],
+            "value_maps": [asdict(v) for v in self.value_maps.values()],
+            "ownership": [
+                {
+                    **asdict(o),
+                    "identity_order": list(o.identity_order),
+                    "intacct_owned_fields": list(o.intacct_owned_fields),
+                }
+                for o in self.ownership.values()
+            ],
+            "policies": [dict(p) for p in self.policies],
+        }
+
+    @classmethod
+    def from_dict(cls, data, *, version=0):
+        if data.get("format") != "intacct-hub.mapping-set/1":
+            raise ValueError("not an Intacct Hub mapping set export")
+        return cls(
+            name=data["name"],
+            version=version,
+            fields=tuple(FieldRule(**f) for f in data.get("fields", [])),
+            value_maps={v["name"]: ValueTable(**v) for v in data.get("value_maps", [])},
+            ownership={
+                o["object_type"]: Ownership(
+                    **{
+                        **o,
+                        "identity_order": tuple(o.get("identity_order", ())),
+                        "intacct_owned_fields": tuple(
+                            o.get("intacct_owned_fields", ())
+                        ),
+                    }
+                )
+                for o in data.get("ownership", [])
+            },
+            policies=tuple(data.get("policies", [])),
+        )
