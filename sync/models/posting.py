@@ -1,4 +1,4 @@
-"""Intacct tenants, the postings the hub owes them, and what happened to each."""
+"""The postings the hub owes Intacct, what happened to each, and the bindings made."""
 
 import hashlib
 
@@ -6,77 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from intacct_hub.crypto import EncryptedTextField
 from mappings.models import Action
 
-
-class Connection(models.Model):
-    """One Intacct company (optionally one entity of it) the hub posts into."""
-
-    class Environment(models.TextChoices):
-        SANDBOX = "sandbox", "Sandbox"
-        PRODUCTION = "production", "Production"
-
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=60, unique=True)
-    environment = models.CharField(
-        max_length=12, choices=Environment.choices, default=Environment.SANDBOX
-    )
-    xml_endpoint = models.URLField(
-        max_length=300, default="https://api.intacct.com/ia/xml/xmlgw.phtml"
-    )
-    rest_endpoint = models.URLField(
-        max_length=300, default="https://api.intacct.com/ia/api/v1/"
-    )
-    company_id = models.CharField(max_length=100)
-    entity_id = models.CharField(
-        max_length=100, blank=True, help_text="Entity (location) id; blank = top level."
-    )
-    sender_id = models.CharField(max_length=100)
-    sender_password = EncryptedTextField(blank=True)
-    user_id = models.CharField(max_length=100)
-    user_password = EncryptedTextField(blank=True)
-    oauth_client_id = models.CharField(max_length=200, blank=True)
-    oauth_client_secret = EncryptedTextField(blank=True)
-    oauth_refresh_token = EncryptedTextField(blank=True)
-    mapping_set = models.ForeignKey(
-        "mappings.MappingSet",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="connections",
-    )
-    routing = models.JSONField(
-        default=dict,
-        blank=True,
-        help_text='Per-action protocol overrides, e.g. {"upsert_customer": "xml"}.',
-    )
-    requests_per_second = models.FloatField(
-        default=2.0, help_text="Shared by every worker of every cluster."
-    )
-    max_concurrency = models.PositiveSmallIntegerField(
-        default=2, help_text="Parallel requests allowed by the tenant's tier."
-    )
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    SECRET_FIELDS = (
-        "sender_password",
-        "user_password",
-        "oauth_client_secret",
-        "oauth_refresh_token",
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def secret_values(self):
-        """Every secret of this connection that is set, for redaction."""
-        return [v for v in (getattr(self, f) for f in self.SECRET_FIELDS) if v]
+from .connection import Connection
 
 
 class ExternalRef(models.Model):
@@ -237,6 +169,9 @@ class Posting(models.Model):
         max_length=12, choices=Status.choices, default=Status.PENDING
     )
     payload = models.JSONField(default=dict, blank=True, help_text="Mapped payload.")
+    mapping_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Version of the mapping set that produced it."
+    )
     attempt_count = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
