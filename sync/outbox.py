@@ -1,0 +1,72 @@
+"""The Posting table as an outbox: claiming due rows under a lease, and recovering
+rows whose worker vanished.
+
+A claim is a short transaction: pick due rows (``skip_locked`` on PostgreSQL, the
+write lock of an IMMEDIATE transaction on SQLite), mark them in flight with a lease,
+commit. Only then does a worker call Intacct. A row whose lease runs out is not
+re-sent blindly: it becomes ``uncertain`` and is verified by a pre-read first.
+"""
+
+import uuid
+from datetime import timedelta
+
+from django.db import connection as db
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import Posting
+
+LEASE = timedelta(minutes=5)
+
+S = Posting.Status
+
+
+def due_postings(*, connection_id, now):
+    """Pending rows whose time has come and whose dependency, if any, is posted."""
+    return (
+        Posting.objects.filter(
+            connection_id=connection_id, status=S.PENDING, next_attempt_at__lte=now
+        )
+        .filter(Q(depends_on__isnull=True) | Q(depends_on__status=S.POSTED))
+        .order_by("next_attempt_at", "id")
+    )
+
+
+def postings_claim(*, connection_id, limit, worker="worker", now=None):
+    """Lease up to ``limit`` due postings to this caller; returns the claimed rows."""
+    now = now or timezone.now()
+    token = f"{worker}:{uuid.uuid4().hex[:12]}"
+    with transaction.atomic():
+        due = due_postings(connection_id=connection_id, now=now)
+        if db.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        ids = list(due.values_list("id", flat=True)[:limit])
+        # Guarded: a row another claimer took in between is no longer pending.
+        Posting.objects.filter(id__in=ids, status=S.PENDING).update(
+            status=S.IN_FLIGHT,
+            leased_by=token,
+            lease_expires_at=now + LEASE,
+            attempt_count=F("attempt_count") + 1,
+            updated_at=now,
+        )
+    return list(Posting.objects.filter(leased_by=token, status=S.IN_FLIGHT))
+
+
+def postings_recover_expired(*, now=None):
+    """In-flight rows past their lease: their outcome is unknown, so verify first."""
+    now = now or timezone.now()
+    return Posting.objects.filter(status=S.IN_FLIGHT, lease_expires_at__lt=now).update(
+        status=S.UNCERTAIN, leased_by="", lease_expires_at=None, updated_at=now
+    )
+
+
+def connections_with_due_work(*, now=None):
+    """Connection ids that have due or uncertain postings (for the dispatcher)."""
+    now = now or timezone.now()
+    due = Q(status=S.PENDING, next_attempt_at__lte=now) | Q(status=S.UNCERTAIN)
+    return list(
+        Posting.objects.filter(due, connection__active=True, connection__paused_at=None)
+        .values_list("connection_id", flat=True)
+        .distinct()
+    )
