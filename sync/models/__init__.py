@@ -2,6 +2,7 @@
 
 from .connection import Connection, ConnectionSlot, ConnectionThrottle
 from .posting import (
+    AuditEvent,
     ExternalRef,
     Failure,
     IllegalTransition,
@@ -11,6 +12,7 @@ from .posting import (
 )
 
 __all__ = [
+    "AuditEvent",
     "Connection",
     "ConnectionSlot",
     "ConnectionThrottle",

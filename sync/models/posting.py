@@ -281,6 +281,7 @@ class Failure(models.Model):
         EDITED = "edited", "Edited and retried"
         LINKED = "linked", "Linked to an existing Intacct record"
         IGNORED = "ignored"
+        SUPERSEDED = "superseded", "Superseded by a later successful posting"
 
     posting = models.ForeignKey(
         Posting, on_delete=models.CASCADE, related_name="failures"
@@ -340,3 +341,40 @@ class Failure(models.Model):
     @property
     def is_open(self):
         return self.resolved_at is None
+
+
+class AuditEvent(models.Model):
+    """Who did what to a failure or posting, and when: the resolution audit trail."""
+
+    class Action(models.TextChoices):
+        RETRIED = "retried"
+        EDITED = "edited", "Edited payload and retried"
+        LINKED = "linked"
+        IGNORED = "ignored"
+        ASSIGNED = "assigned"
+        AUTO_RESOLVED = "auto_resolved", "Resolved by a later successful posting"
+        RESYNC = "resync", "Resync requested"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    failure = models.ForeignKey(
+        Failure, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    posting = models.ForeignKey(
+        Posting, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        who = self.user or "system"
+        return f"{self.at:%Y-%m-%d %H:%M} {who} {self.action}"
