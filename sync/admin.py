@@ -4,6 +4,7 @@ from django.contrib import admin
 from intacct_hub.admin_secrets import SecretFieldsForm, secret_status
 
 from .models import (
+    AuditEvent,
     Connection,
     ExternalRef,
     Failure,
@@ -126,3 +127,11 @@ class FailureAdmin(ReadOnlyAdmin):
     list_filter = ["category", "resolution"]
     search_fields = ["message", "errorno", "support_id"]
     list_select_related = ["posting"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "action", "failure", "posting"]
+    list_filter = ["action"]
+    list_select_related = ["user", "failure", "posting"]
+    raw_id_fields = ["failure", "posting"]
