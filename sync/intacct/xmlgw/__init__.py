@@ -1,0 +1,1 @@
+"""Sage Intacct XML Web Services gateway: request builder, parser, sessions."""
