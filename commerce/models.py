@@ -25,6 +25,12 @@ class Source(models.Model):
     webhook_secret = EncryptedTextField(
         blank=True, help_text="Shared secret that signs this source's webhooks."
     )
+    poll_api_key = EncryptedTextField(
+        blank=True, help_text="Polling sources: the account API key (API2Cart)."
+    )
+    poll_store_key = EncryptedTextField(
+        blank=True, help_text="Polling sources: the store key (API2Cart)."
+    )
     api_token_hash = models.CharField(
         max_length=64, blank=True, editable=False, help_text="SHA-256 of the token."
     )
@@ -119,3 +125,92 @@ class SourceRecord(models.Model):
 
     def __str__(self):
         return f"{self.source.slug}/{self.kind}/{self.external_id} v{self.version}"
+
+
+class InboundDelivery(models.Model):
+    """One webhook delivery exactly as it arrived: stored before the 200, kept forever.
+
+    Normalizing it into SourceRecords happens later, in a task; if that fails the
+    delivery keeps its body and the error, and can be reprocessed from the admin.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received (waiting to be normalized)"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed (see error; reprocess from the admin)"
+        IGNORED = "ignored", "Ignored (topic the hub does not use)"
+
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    delivery_id = models.CharField(
+        max_length=255, help_text="X-Shopify-Webhook-Id: the same id is stored once."
+    )
+    topic = models.CharField(max_length=100)
+    headers = models.JSONField(
+        default=dict, blank=True, help_text="Context headers; never the signature."
+    )
+    body = models.TextField(help_text="The raw body, byte for byte (UTF-8).")
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.RECEIVED
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    records_stored = models.PositiveIntegerField(
+        default=0, help_text="New record versions the last processing created."
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "inbound deliveries"
+        permissions = [("reprocess_inbounddelivery", "Can reprocess deliveries")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "delivery_id"], name="inbounddelivery_unique_id"
+            )
+        ]
+        indexes = [
+            # Sweeper: status=received AND received_at < now - grace.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(status="received"),
+                name="inbounddelivery_pending_idx",
+            ),
+            # The admin's "failed" filter, newest first.
+            models.Index(
+                fields=["status", "-received_at"], name="inbounddelivery_status_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.topic} #{self.pk} ({self.status})"
+
+
+class IngestRequest(models.Model):
+    """The stored answer to an ingest API call made with an Idempotency-Key."""
+
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="ingest_requests"
+    )
+    idempotency_key = models.CharField(max_length=255)
+    request_hash = models.CharField(
+        max_length=64, help_text="SHA-256 of the body the key was first used with."
+    )
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    record_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "idempotency_key"],
+                name="ingestrequest_unique_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source_id}:{self.idempotency_key} -> {self.response_status}"

@@ -186,3 +186,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Commerce inbound (webhooks, ingest API, API2Cart polling) -----------------------
+# Largest body the webhook and ingest endpoints read (413 above it). Our own limit,
+# independent of DATA_UPLOAD_MAX_MEMORY_SIZE: a batch of 1,000 orders is a few MB.
+COMMERCE_MAX_BODY_BYTES = env.int("COMMERCE_MAX_BODY_BYTES", default=10 * 1024 * 1024)
+COMMERCE_INGEST_MAX_BATCH = env.int("COMMERCE_INGEST_MAX_BATCH", default=1000)
+COMMERCE_API2CART_URL = env.str(
+    "COMMERCE_API2CART_URL", default="https://api.api2cart.com/v1.1/"
+)
+# Each poll re-reads this far behind the newest modified_at it has seen, so records
+# whose timestamps were written late (store clocks, slow transactions) are not missed.
+COMMERCE_API2CART_OVERLAP_SECONDS = env.int(
+    "COMMERCE_API2CART_OVERLAP_SECONDS", default=600
+)
+COMMERCE_API2CART_PAGE_SIZE = env.int("COMMERCE_API2CART_PAGE_SIZE", default=100)

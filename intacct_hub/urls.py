@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import include, path
+
+from sync.record_state import record_state
 
 
 def healthz(request):
@@ -13,6 +15,12 @@ urlpatterns = [
     path("", lambda request: redirect("admin:index")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("commerce.urls")),
+    path(
+        "api/v1/sources/<slug:slug>/records/<str:kind>/<str:external_id>/",
+        record_state,
+        name="sync-record-state",
+    ),
 ]
 
 admin.site.site_header = "Intacct Hub"

@@ -86,3 +86,26 @@ def make_posting(
         idempotency_key=key,
         **fields,
     )
+
+
+# --- Commerce inbound (issue 5) ------------------------------------------------------
+
+
+def make_shopify_source(*, secret="whsec-test-secret", **fields):
+    """A Shopify source whose webhooks are signed with ``secret``."""
+    return make_source(kind=Source.Kind.SHOPIFY, webhook_secret=secret, **fields)
+
+
+def make_ingest_source(**fields):
+    """An ingest-API source and its bearer token (the token is only returned here)."""
+    source = make_source(kind=Source.Kind.INGEST, **fields)
+    token = source.issue_api_token()
+    source.save()
+    return source, token
+
+
+def make_api2cart_source(*, api_key="a2c-account-key", store_key="a2c-store-key", **f):
+    """An API2Cart source with its (encrypted) keys."""
+    return make_source(
+        kind=Source.Kind.API2CART, poll_api_key=api_key, poll_store_key=store_key, **f
+    )
