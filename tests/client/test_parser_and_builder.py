@@ -106,7 +106,8 @@ def test_it_refuses_oversize_bodies():
 def test_control_level_failure_becomes_a_typed_error():
     body = b"""<response><control><status>failure</status></control>
     <errormessage><error><errorno>XL03000006</errorno><description></description>
-    <description2>Incorrect Intacct XML Partner ID or password. [Support ID: ab%7Ecd]</description2>
+    <description2>Incorrect Intacct XML Partner ID or password.
+    [Support ID: ab%7Ecd]</description2>
     <correction></correction></error></errormessage></response>"""
     doc = parser.parse_response(body)
     error = errors.from_xml_errors(doc.errors)
@@ -121,9 +122,11 @@ def test_a_duplicate_function_failure_is_a_duplicate_record():
     <result><status>failure</status><function>create</function><controlid>f</controlid>
     <data listtype="objects" count="0"/><errormessage>
     <error><errorno>BL34000061</errorno><description></description>
-    <description2>Another Class with the given value(s) UT01  already exists</description2>
+    <description2>Another Class with the given value(s) UT01  already exists
+    </description2>
     <correction>Use a unique value instead.</correction></error>
-    <error><errorno>BL01001973</errorno><description2>Could not create class record!</description2></error>
+    <error><errorno>BL01001973</errorno>
+    <description2>Could not create class record!</description2></error>
     </errormessage></result></operation></response>"""
     result = parser.parse_response(body).results[0]
     error = errors.from_xml_errors(result.errors)

@@ -29,7 +29,10 @@ def test_excerpt_masks_xml_json_form_and_headers():
         "<authentication><sessionid>sess-abc..</sessionid>"
         "<login><password>pw-two</password></login></authentication></request>"
     )
-    json_body = '{"access_token": "eyJhbGciOi.x.y", "refresh_token": "rt-1", "code": "tokenInvalid"}'
+    json_body = (
+        '{"access_token": "eyJhbGciOi.x.y", "refresh_token": "rt-1", '
+        '"code": "tokenInvalid"}'
+    )
     form = "grant_type=client_credentials&client_id=c&client_secret=cs-9&code=abc"
     header = "Authorization: Bearer eyJabc.def.ghi"
     out = redact_excerpt("\n".join([xml, json_body, form, header]))
