@@ -86,12 +86,15 @@ def post_many(
     )
     if use_xml_batch:
         for start in range(0, len(todo), client.batch_size):
-            _send_xml(client, todo[start : start + client.batch_size], outcomes, atomic)
+            group = todo[start : start + client.batch_size]
+            for p, outcome in zip(group, _send_xml(client, group, atomic), strict=True):
+                outcomes[p.index] = outcome
     else:
         for p in todo:
             outcomes[p.index] = _send_routed(client, p)
     _link_duplicates(client, plans, outcomes)
-    return [o for o in outcomes if o is not None]
+    assert all(o is not None for o in outcomes)
+    return outcomes  # type: ignore[return-value]
 
 
 def _pre_read(client, plans, outcomes, pre_read: bool) -> None:
@@ -146,25 +149,25 @@ def _xml_outcome(p: _Planned, result) -> WriteResult:
     return _result(p, CREATED if p.verb == "create" else UPDATED, key, id_, XML)
 
 
-def _send_xml(client, group: list[_Planned], outcomes, atomic: bool) -> None:
+def _send_xml(client, group: list[_Planned], atomic: bool) -> list[Outcome]:
+    """One multi-function request; one outcome per planned write, in order."""
     try:
         results = client.xml.run([_xml_function(p) for p in group], transaction=atomic)
     except errors.IntacctError as exc:
-        for p in group:
-            outcomes[p.index] = exc
-        return
+        return [exc] * len(group)
+    out: list[Outcome] = []
     for p, result in zip(group, results, strict=True):
         if result.ok:
-            outcomes[p.index] = _xml_outcome(p, result)
+            out.append(_xml_outcome(p, result))
             continue
-        error = errors.from_xml_errors(
-            result.errors, idempotency_key=p.write.idempotency_key
-        )
+        key = p.write.idempotency_key
+        error = errors.from_xml_errors(result.errors, idempotency_key=key)
         if isinstance(error, errors.NotSupported) and REST in client.router.available:
             client.router.unsupported(p.write.action, XML)
-            outcomes[p.index] = _send_one(client, p, REST)
+            out.append(_send_one(client, p, REST))
         else:
-            outcomes[p.index] = error
+            out.append(error)
+    return out
 
 
 # -- one write, routed ------------------------------------------------------
@@ -189,9 +192,7 @@ def _send_routed(client, p: _Planned) -> Outcome:
 
 def _send_one(client, p: _Planned, proto: str) -> Outcome:
     if proto == XML:
-        holder: list[Outcome | None] = [None] * (p.index + 1)
-        _send_xml(client, [p], holder, atomic=False)
-        return holder[p.index]
+        return _send_xml(client, [p], atomic=False)[0]
     try:
         return _send_rest(client, p)
     except errors.IntacctError as exc:
