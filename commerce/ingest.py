@@ -52,7 +52,7 @@ def parse_record(item):
     data.pop("schema_version", None)
     deleted = item.get("deleted", False)
     errors = [
-        FieldError(f"data.{e.field}", e.message)
+        FieldError("data" if e.field == "(record)" else f"data.{e.field}", e.message)
         for e in record_errors(item["kind"], data, tombstone=deleted)
     ]
     if errors:

@@ -81,12 +81,26 @@ def schema_errors(name, data):
     errors = sorted(validator(name).iter_errors(data), key=lambda e: list(e.path))
     seen, result = set(), []
     for error in errors:
-        field = field_of(error)
-        if field in seen:
-            continue
-        seen.add(field)
-        result.append(FieldError(field, short_message(error)))
+        for item in expand(error):
+            if item.field not in seen:
+                seen.add(item.field)
+                result.append(item)
     return result
+
+
+def expand(error):
+    """FieldErrors for one schema error; an unexpected field is named itself."""
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        base = path_of(error)
+        known = set(error.schema.get("properties", {}))
+        return [
+            FieldError(name if base == "(record)" else f"{base}.{name}", UNKNOWN)
+            for name in sorted(set(error.instance) - known)
+        ]
+    return [FieldError(field_of(error), short_message(error))]
+
+
+UNKNOWN = "is not a field of the schema"
 
 
 def short_message(error):
