@@ -108,6 +108,8 @@ def delivery_process(*, delivery_id):
 
 def delivery_records(delivery):
     payload = json.loads(delivery.body)
+    if delivery.topic.startswith("api2cart/"):
+        return api2cart_records(delivery, payload)
     context = shopify.Context(
         store=delivery.headers.get("shop_domain") or delivery.source.slug,
         triggered_at=delivery.headers.get("triggered_at")
@@ -118,6 +120,16 @@ def delivery_records(delivery):
     for record in records:
         validate_record(record.kind, record.data, tombstone=record.tombstone)
     return records
+
+
+def api2cart_records(delivery, payload):
+    # An item the poller could not normalize, kept so it can be retried here.
+    from .sources.api2cart import item_record
+
+    entity = delivery.topic.split("/", 1)[1]
+    record = item_record(delivery.source, entity, payload, deleted=False)
+    validate_record(record.kind, record.data)
+    return [record]
 
 
 def finish(delivery, status, error):
