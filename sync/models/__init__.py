@@ -1,6 +1,6 @@
 """Intacct tenants, the postings the hub owes them, and what happened to each."""
 
-from .connection import Connection, ConnectionSlot, ConnectionThrottle
+from .connection import ApiUsage, Connection, ConnectionSlot, ConnectionThrottle
 from .posting import (
     AuditEvent,
     ExternalRef,
@@ -12,6 +12,7 @@ from .posting import (
 )
 
 __all__ = [
+    "ApiUsage",
     "AuditEvent",
     "Connection",
     "ConnectionSlot",

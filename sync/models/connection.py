@@ -87,8 +87,11 @@ class ConnectionThrottle(models.Model):
     connection = models.OneToOneField(
         Connection, on_delete=models.CASCADE, related_name="throttle"
     )
-    tokens = models.FloatField(default=1.0)
+    tokens = models.FloatField(default=1.0, help_text="May go negative: a queue.")
     refilled_at = models.DateTimeField()
+    paused_until = models.DateTimeField(
+        null=True, blank=True, help_text="Intacct said 'come back later' (429/503)."
+    )
 
     def __str__(self):
         return f"throttle of {self.connection_id}"
@@ -114,3 +117,27 @@ class ConnectionSlot(models.Model):
 
     def __str__(self):
         return f"slot {self.number} of {self.connection_id}"
+
+
+class ApiUsage(models.Model):
+    """Billed Intacct API transactions and throttling seen, per connection and day,
+    written by every worker (``sync.throttle.DatabaseMeter``)."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="usage"
+    )
+    day = models.DateField()
+    transactions = models.PositiveIntegerField(default=0)
+    rate_limited = models.PositiveIntegerField(
+        default=0, help_text="Times Intacct asked the hub to slow down."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "day"], name="apiusage_unique_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.connection_id} {self.day}: {self.transactions}"
