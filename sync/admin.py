@@ -16,8 +16,7 @@ from .models import (
 
 class ConnectionForm(SecretFieldsForm):
     secret_fields = Connection.SECRET_FIELDS
-    xml_endpoint = forms.URLField(max_length=300, assume_scheme="https")
-    rest_endpoint = forms.URLField(max_length=300, assume_scheme="https")
+    api_base_url = forms.URLField(max_length=300, assume_scheme="https")
 
     class Meta:
         model = Connection

@@ -17,11 +17,10 @@ class Connection(models.Model):
     environment = models.CharField(
         max_length=12, choices=Environment.choices, default=Environment.SANDBOX
     )
-    xml_endpoint = models.URLField(
-        max_length=300, default="https://api.intacct.com/ia/xml/xmlgw.phtml"
-    )
-    rest_endpoint = models.URLField(
-        max_length=300, default="https://api.intacct.com/ia/api/v1/"
+    api_base_url = models.URLField(
+        max_length=300,
+        default="https://api.intacct.com",
+        help_text="Both APIs live below it: /ia/xml/xmlgw.phtml and /ia/api/v1/.",
     )
     company_id = models.CharField(max_length=100)
     entity_id = models.CharField(

@@ -52,8 +52,7 @@ class Command(BaseCommand):
             defaults={
                 "name": "Bundled Intacct sandbox",
                 "environment": Connection.Environment.SANDBOX,
-                "xml_endpoint": f"{base_url}/sandbox/ia/xml/xmlgw.phtml",
-                "rest_endpoint": f"{base_url}/sandbox/ia/api/v1/",
+                "api_base_url": f"{base_url}/sandbox",
                 "company_id": creds["company_id"],
                 "sender_id": creds["sender_id"],
                 "sender_password": creds["sender_password"],

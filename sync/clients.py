@@ -1,0 +1,44 @@
+"""An Intacct client for a Connection: its credentials decrypted, its limits shared
+with every other worker through the database, its refresh tokens stored encrypted."""
+
+from .intacct import Credentials, IntacctClient
+from .models import Connection
+from .throttle import DatabaseConcurrencyLimiter, DatabaseMeter, DatabaseRateLimiter
+
+
+def connection_credentials(connection):
+    """The client's credentials for ``connection``; secrets decrypted in memory only."""
+    return Credentials(
+        company_id=connection.company_id,
+        entity_id=connection.entity_id,
+        user_id=connection.user_id,
+        user_password=connection.user_password,
+        sender_id=connection.sender_id,
+        sender_password=connection.sender_password,
+        client_id=connection.oauth_client_id,
+        client_secret=connection.oauth_client_secret,
+        refresh_token=connection.oauth_refresh_token,
+        base_url=connection.api_base_url.rstrip("/"),
+    )
+
+
+def client_for(connection, *, http_transport=None, **options):
+    """A ready client; ``http_transport`` lets tests reach the sandbox in-process."""
+
+    def store_refresh_token(token):
+        Connection.objects.filter(pk=connection.pk).update(oauth_refresh_token=token)
+
+    return IntacctClient(
+        connection_credentials(connection),
+        http_transport=http_transport,
+        routes=connection.routing or None,
+        rate_limiter=DatabaseRateLimiter(
+            connection.pk, rate=connection.requests_per_second
+        ),
+        concurrency=DatabaseConcurrencyLimiter(
+            connection.pk, limit=connection.max_concurrency
+        ),
+        meter=DatabaseMeter(connection.pk),
+        on_refresh_token=store_refresh_token,
+        **options,
+    )
