@@ -182,7 +182,9 @@ def test_it_resumes_after_a_crash_without_missing_a_record_modified_meanwhile(
 
     def edit_then_crash(number):
         store.put(
-            "orders", a2c_order(9, status="Refunded"), modified=T0 + timedelta(minutes=30)
+            "orders",
+            a2c_order(9, status="Refunded"),
+            modified=T0 + timedelta(minutes=30),
         )
         store.fail_requests = {number + 2}  # page 2 is served, page 3 crashes
 
@@ -200,9 +202,10 @@ def test_it_resumes_after_a_crash_without_missing_a_record_modified_meanwhile(
     latest_9 = orders_in_db().filter(external_id="9").order_by("-version").first()
     assert latest_9.payload["financial_status"] == "refunded"
     source.refresh_from_db()
-    assert source.checkpoint["order"]["modified_at"] == (
-        T0 + timedelta(minutes=30)
-    ).isoformat()
+    assert (
+        source.checkpoint["order"]["modified_at"]
+        == (T0 + timedelta(minutes=30)).isoformat()
+    )
 
 
 def test_a_pass_that_saw_fewer_items_than_counted_keeps_the_checkpoint(source, store):
@@ -248,9 +251,10 @@ def test_an_order_that_cannot_be_normalized_is_kept_as_a_failed_item(source, sto
     failed = InboundDelivery.objects.get(topic="api2cart/order")
     assert failed.status == "failed" and "total_price" in failed.error
     source.refresh_from_db()
-    assert source.checkpoint["order"]["modified_at"] == (
-        T0 + timedelta(minutes=1)
-    ).isoformat()
+    assert (
+        source.checkpoint["order"]["modified_at"]
+        == (T0 + timedelta(minutes=1)).isoformat()
+    )
 
 
 def test_wrong_keys_are_an_error_and_never_appear_in_it(source, store):
