@@ -99,6 +99,14 @@ def evaluate(expression, data, *, root=None):
     return rendered
 
 
+def line_items(payload, line_scope):
+    """The items a line scope iterates: a list path, or ``$name`` for one line made
+    from the record itself (a tax, discount or shipping line of an invoice)."""
+    if line_scope.startswith("$"):
+        return [payload]
+    return resolve_path(payload, line_scope)
+
+
 def map_record(payload, rules, *, action, operation="create"):
     """Map one normalized record for ``action``; ``operation`` is create or update."""
     result = MappedPayload(
@@ -122,7 +130,7 @@ def map_record(payload, rules, *, action, operation="create"):
         if not rule.line_scope:
             _map_field(rule, payload, None, None, ctx, result.fields, result)
             continue
-        items = resolve_path(payload, rule.line_scope)
+        items = line_items(payload, rule.line_scope)
         if not isinstance(items, list):
             if rule.required:
                 result.errors.append(

@@ -59,7 +59,7 @@ class FieldMapping(models.Model):
         max_length=60,
         blank=True,
         help_text="Blank for the document header; a list path such as 'lines' for "
-        "line-level fields.",
+        "line-level fields; '$name' (e.g. $tax) for one line built from the record.",
     )
     target_field = models.CharField(max_length=120, help_text="Intacct field name.")
     source_expression = models.CharField(

@@ -200,3 +200,29 @@ def test_ownership_decisions(hub_may, exists, decision):
     assert result.decision == decision
     assert result.reason
     assert result.sends_write == (decision in (Decision.CREATE, Decision.UPDATE))
+
+
+def test_a_dollar_scope_makes_one_line_from_the_record_itself():
+    mapped = map_record(
+        {**ORDER, "total_tax": "1.50"},
+        rules(
+            {
+                "target_field": "amount",
+                "source_expression": "price",
+                "line_scope": "lines",
+            },
+            {
+                "target_field": "amount",
+                "source_expression": "total_tax",
+                "line_scope": "$tax",
+            },
+            {
+                "target_field": "gl_account",
+                "transform": "default:2100",
+                "line_scope": "$tax",
+            },
+        ),
+        action=INVOICE,
+    )
+    assert mapped.lines["$tax"] == [{"amount": "1.50", "gl_account": "2100"}]
+    assert len(mapped.lines["lines"]) == 2
