@@ -31,6 +31,8 @@ if HUB_ENV not in ("embedded", "production"):
     )
 EMBEDDED = HUB_ENV == "embedded"
 DEBUG = env.bool("DEBUG", default=EMBEDDED)
+if EMBEDDED:
+    VAR_DIR.mkdir(exist_ok=True)  # the SQLite files of the embedded default live here
 
 SECRET_KEY = env_secret("SECRET_KEY", default="")
 if not SECRET_KEY:

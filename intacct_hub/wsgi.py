@@ -34,9 +34,10 @@ def build_application():
     hub = get_wsgi_application()
     if not settings.SANDBOX_ENABLED:
         return hub
-    from sandbox.app import make_embedded_app
+    from sandbox import Sandbox, make_app
 
-    return PrefixDispatcher(hub, make_embedded_app(settings.SANDBOX_DB))
+    # A file of its own: the sandbox's state never shares the hub's database.
+    return PrefixDispatcher(hub, make_app(Sandbox(settings.SANDBOX_DB)))
 
 
 application = build_application()
