@@ -31,6 +31,7 @@ var:
 run: $(VENV)/.runtime | var
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py demo_setup --base-url http://$(HOST):$(PORT)
+	$(BIN)/python manage.py demo_data --orders 200 --seed 1 2>&1 | tail -n 1
 	@$(BIN)/python manage.py qcluster & qpid=$$!; \
 	trap 'kill $$qpid 2>/dev/null; wait $$qpid 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
