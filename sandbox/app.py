@@ -87,12 +87,13 @@ class SandboxApp:
     def _api(self, environ, api: str) -> Response:
         from sandbox.xml import gateway  # local: keeps import order simple
 
-        body = b""
+        request = None
         if api == "xml":
             body, too_big = _read_body(environ, self.sandbox.config.max_body_bytes)
             if too_big:
                 return self._finish(api, environ, gateway.too_large())
-            company = gateway.peek_company(self.sandbox, body)
+            request = gateway.read_request(self.sandbox, body)
+            company = request.company
         else:
             company = self._rest_company(environ)
         fault = self.sandbox.take_fault(api)
@@ -106,7 +107,7 @@ class SandboxApp:
         try:
             self.sandbox.sleep_latency()
             if api == "xml":
-                response = gateway.handle(self.sandbox, environ, body)
+                response = gateway.handle(self.sandbox, environ, request)
             else:
                 response = self._call_rest(environ)
         finally:
