@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sandbox.rest import errors, model, query, resources
 from sandbox.rest.http import MAX_BODY_BYTES, Request, Response
-from sandbox.rest.idempotency import IdempotencyCache
+from sandbox.rest.idempotency import TTL_SECONDS, Idempotency
 from sandbox.rest.oauth import OAuth
-from sandbox.rest.tokens import ACCESS_TTL, TokenService
+from sandbox.rest.tokens import ACCESS, ACCESS_TTL, REFRESH_TTL, TokenService
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +36,21 @@ class RestApp:
         catalogue,
         *,
         secret: bytes | None = None,
-        access_ttl: int = ACCESS_TTL,
+        access_ttl: float = ACCESS_TTL,
+        refresh_ttl: float = REFRESH_TTL,
+        idempotency_ttl: float = TTL_SECONDS,
         max_body: int = MAX_BODY_BYTES,
     ):
         self.backend, self.catalogue, self.max_body = backend, catalogue, max_body
+        # Tokens are signed with a per-process key; the store decides if they live.
         self.tokens = TokenService(
-            backend, secret or secrets.token_bytes(32), access_ttl=access_ttl
+            backend.store,
+            secret or secrets.token_bytes(32),
+            access_ttl=access_ttl,
+            refresh_ttl=refresh_ttl,
         )
         self.oauth = OAuth(backend, self.tokens)
-        self.idempotency = IdempotencyCache()
+        self.idempotency = Idempotency(backend.store, idempotency_ttl)
 
     def __call__(self, environ, start_response):
         return self.respond(environ)(start_response)
@@ -76,24 +82,21 @@ class RestApp:
         if not parts or parts[0] not in ("objects", "services"):
             raise errors.not_found(request.path)
         caller = self.authenticate(request)
-        scope = f"{caller.company_id}/{caller.user_id}"
+        ctx = self.backend.context(caller)
+        scope = f"{caller.company_id}:rest:{caller.user_id}"
         return self.idempotency.run(
-            request,
-            scope,
-            lambda: self.backend.translate_errors(
-                lambda: self.route(request, parts, caller)
-            ),
+            request, scope, lambda: self.route(request, parts, ctx)
         )
 
-    def route(self, request: Request, parts: list[str], caller: Caller) -> Response:
+    def route(self, request: Request, parts: list[str], ctx) -> Response:
         """Objects and the two core services."""
         if parts[0] == "objects":
-            return resources.handle(request, caller, self.backend, self.catalogue)
+            return resources.handle(request, ctx, self.backend, self.catalogue)
         service = "/".join(parts[1:])
         if service == "core/query":
             if request.method != "POST":
                 raise errors.method_not_allowed(request.method, request.path)
-            return self.query(request, caller)
+            return self.query(request, ctx)
         if service == "core/model":
             if request.method != "GET":
                 raise errors.method_not_allowed(request.method, request.path)
@@ -102,7 +105,7 @@ class RestApp:
             )
         raise errors.not_found(request.path)
 
-    def query(self, request: Request, caller: Caller) -> Response:
+    def query(self, request: Request, ctx) -> Response:
         """Run the query service over the caller's visible records."""
         body = request.json()
         name = body.get("object") if isinstance(body, dict) else None
@@ -113,8 +116,8 @@ class RestApp:
         obj = self.catalogue.lookup(name.removeprefix("objects/"))
         if obj is None:
             raise errors.not_found(f"objects/{name}")
-        resolver = self.backend.resolver(caller)
-        objects = [obj.read(row, resolver) for row in self.backend.rows(caller, obj)]
+        resolver = self.backend.resolver(ctx)
+        objects = [obj.read(row, resolver) for row in self.backend.rows(ctx, obj)]
         return Response.json(200, query.run_query(body, obj, objects))
 
     def authenticate(self, request: Request) -> Caller:
@@ -125,14 +128,12 @@ class RestApp:
         claims = self.tokens.decode(header[7:].strip())
         if claims is None:
             raise errors.gateway(401, "GW-0031", "Invalid Token")
-        record = self.tokens.live(claims["jti"], "access")
-        if record is None:
+        found = self.tokens.live(header[7:].strip(), ACCESS)
+        if found is None:
             raise errors.token_invalid()
-        grant = record.grant
+        grant = found[0]
         entity = next(
             (request.header(h) for h in ENTITY_HEADERS if request.header(h)),
             grant.entity_id,
         )
-        caller = Caller(grant.company_id, grant.user_id, entity, grant.client_id)
-        self.backend.check_caller(caller)
-        return caller
+        return Caller(grant.company_id, grant.user_id, entity, grant.client_id)

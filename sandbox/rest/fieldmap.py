@@ -10,7 +10,6 @@ service's flat rows and the model service, so the two APIs cannot drift.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -263,7 +262,7 @@ class Lines:
         lines = []
         for number, item in enumerate(items, 1):
             line: dict[str, Any] = {}
-            key = str(item.get("RECORDNO") or number)
+            key = str(item.get("RECORDNO") or item.get("LINE_NO") or number)
             line["key"], line["id"] = key, key
             for spec in self.fields:
                 spec.read(item, line, resolver)
@@ -364,7 +363,7 @@ class RestObject:
     defaults: dict[str, Any] = field(default_factory=dict)  # XML defaults on create
     doc_type: str = ""  # for order-entry/document::<doc_type>
     line_object: str = ""
-    stored_filter: Callable[[dict], bool] | None = None  # e.g. DOCPARID match
+    stored_filter: tuple | None = None  # sandbox filter tree, e.g. DOCPARID match
     create_result_extra: tuple[str, ...] = ()  # extra fields on create result
 
     @property
@@ -417,7 +416,7 @@ class RestObject:
             spec.read(row, out, resolver)
         out["id"] = out.get("id") or str(row.get("RECORDNO", ""))
         out["audit"] = _audit(row)
-        entity = _entity(row)
+        entity = _entity(row, resolver)
         if entity:
             out["entity"] = entity
         out["href"] = self.href(out["key"])
@@ -435,24 +434,27 @@ class RestObject:
 
 
 def _audit(row: dict) -> dict[str, Any]:
+    # Documents keep their own date in WHENCREATED and the record's in AUDITWHENCREATED.
+    created = row.get("AUDITWHENCREATED") or row.get("WHENCREATED")
     audit = {
-        "createdDateTime": to_rest("datetime", row.get("WHENCREATED")),
-        "modifiedDateTime": to_rest(
-            "datetime", row.get("WHENMODIFIED") or row.get("WHENCREATED")
-        ),
+        "createdDateTime": to_rest("datetime", created),
+        "modifiedDateTime": to_rest("datetime", row.get("WHENMODIFIED") or created),
         "createdBy": row.get("CREATEDBY") or None,
         "modifiedBy": row.get("MODIFIEDBY") or row.get("CREATEDBY") or None,
     }
     return {k: v for k, v in audit.items() if v is not None}
 
 
-def _entity(row: dict) -> dict[str, Any] | None:
+def _entity(row: dict, resolver: Resolver) -> dict[str, Any] | None:
+    """The owning entity of a record created inside one (MEGAENTITYID)."""
     entity_id = row.get("MEGAENTITYID")
     if not entity_id:
         return None
+    location = resolver.find("LOCATION", "LOCATIONID", id=str(entity_id)) or {}
+    key = str(location.get("RECORDNO") or "")
     return {
-        "key": str(row.get("MEGAENTITYKEY") or "") or None,
+        "key": key or None,
         "id": str(entity_id),
-        "name": str(row.get("MEGAENTITYNAME") or entity_id),
-        "href": f"/objects/company-config/entity/{row.get('MEGAENTITYKEY') or ''}",
+        "name": str(location.get("NAME") or entity_id),
+        "href": f"/objects/company-config/entity/{key}",
     }

@@ -2,20 +2,20 @@
 
 A replay of a key returns the stored response, with the key echoed and an
 ``x-ia-idempotency-cached-date`` header; the same key with a different request
-is a 409. Keys live 48 hours and are scoped to the company and user that sent
-them. Only successful answers are remembered, so a client that fixes a missing
-reference and retries with the same key is not stuck with the old 422.
+is a 409. Keys live in the shared store for ``config.idempotency_ttl`` (48 h),
+scoped to the company and user that sent them. Only successful answers are
+remembered, so a client that fixes a missing reference and retries with the
+same key is not stuck with the old 422. The write and the remembered answer
+commit in one store transaction, so a crash cannot keep one without the other.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import formatdate
-from typing import Any
 
 from sandbox.rest import errors
 from sandbox.rest.http import Request, Response
@@ -24,23 +24,11 @@ MAX_KEY_LENGTH = 256
 TTL_SECONDS = 48 * 3600
 
 
-@dataclass
-class Stored:
-    """One remembered answer."""
+class Idempotency:
+    """Replays answers by (scope, key); a lock per key serialises concurrent retries."""
 
-    fingerprint: str
-    status: int
-    body: bytes
-    headers: list[tuple[str, str]]
-    cached_at: float
-
-
-class IdempotencyCache:
-    """Remembers responses by (scope, key); one lock per key serialises retries."""
-
-    def __init__(self, clock: Callable[[], float] = time.time):
-        self._clock = clock
-        self._items: dict[tuple[str, str], Stored] = {}
+    def __init__(self, store, ttl: float = TTL_SECONDS):
+        self.store, self.ttl = store, ttl
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -55,62 +43,50 @@ class IdempotencyCache:
             raise errors.invalid_request(
                 f"Idempotency-Key must be at most {MAX_KEY_LENGTH} characters"
             )
-        slot = (scope, key)
-        with self._lock_for(slot):
-            return self._run_locked(request, slot, handler)
+        with self._lock_for(scope, key):
+            return self._run_locked(request, scope, key, handler)
 
-    def _run_locked(
-        self, request: Request, slot: tuple[str, str], handler: Callable[[], Response]
-    ) -> Response:
+    def _run_locked(self, request, scope, key, handler) -> Response:
         fingerprint = _fingerprint(request)
-        stored = self._items.get(slot)
-        if stored and self._clock() - stored.cached_at > TTL_SECONDS:
-            stored = None
+        stored = self.store.idempotency_get(scope, key, max_age=self.ttl)
         if stored is not None:
-            if stored.fingerprint != fingerprint:
-                raise _conflict(slot[1])
-            return Response(
-                stored.status,
-                stored.body,
-                [
-                    *stored.headers,
-                    (
-                        "x-ia-idempotency-cached-date",
-                        formatdate(stored.cached_at, usegmt=True),
-                    ),
-                ],
-            )
-        response = handler()
-        response.headers.append(("Idempotency-Key", slot[1]))
-        if 200 <= response.status < 300:
-            self._items[slot] = Stored(
-                fingerprint,
-                response.status,
-                response.body,
-                list(response.headers),
-                self._clock(),
-            )
+            if stored.body_hash != fingerprint:
+                raise _conflict(key)
+            return _replay(stored.response, stored.created_at)
+        with self.store.transaction():
+            response = handler()
+            response.headers.append(("Idempotency-Key", key))
+            if 200 <= response.status < 300:
+                self.store.idempotency_put(
+                    scope, key, body_hash=fingerprint, response=_remember(response)
+                )
         return response
 
-    def _lock_for(self, slot: tuple[str, str]) -> threading.Lock:
+    def _lock_for(self, scope: str, key: str) -> threading.Lock:
         with self._guard:
-            return self._locks.setdefault(slot, threading.Lock())
+            return self._locks.setdefault((scope, key), threading.Lock())
 
-    def clear(self) -> None:
-        """Forget everything (sandbox reset)."""
-        with self._guard:
-            self._items.clear()
-            self._locks.clear()
+
+def _remember(response: Response) -> dict:
+    return {
+        "status": response.status,
+        "headers": [list(h) for h in response.headers],
+        "body": base64.b64encode(response.body).decode("ascii"),
+    }
+
+
+def _replay(saved: dict, created_at: float) -> Response:
+    headers = [(name, value) for name, value in saved["headers"]]
+    headers.append(
+        ("x-ia-idempotency-cached-date", formatdate(created_at, usegmt=True))
+    )
+    return Response(saved["status"], base64.b64decode(saved["body"]), headers)
 
 
 def _fingerprint(request: Request) -> str:
     """Same method, path, entity and body bytes make the same request."""
     digest = hashlib.sha256()
-    for part in (
-        request.method,
-        request.path,
-        request.header("x-ia-api-param-entity"),
-    ):
+    for part in (request.method, request.path, request.header("x-ia-api-param-entity")):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(request.body)
     return digest.hexdigest()
@@ -125,8 +101,3 @@ def _conflict(key: str) -> errors.RestError:
         message_id="IA.IDEMPOTENCY_KEY_REUSED",
         placeholders={"KEY": key},
     )
-
-
-def describe(cache: IdempotencyCache) -> dict[str, Any]:
-    """Counts for the sandbox's control page."""
-    return {"keys": len(cache._items)}

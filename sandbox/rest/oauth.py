@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 from sandbox.rest import errors
 from sandbox.rest.http import Request, Response
-from sandbox.rest.tokens import Grant, TokenService
+from sandbox.rest.tokens import CODE, Grant, TokenService
 
 GRANTS = ("client_credentials", "authorization_code", "refresh_token")
 
@@ -65,13 +65,11 @@ class OAuth:
             multiple=("GW-0038", "Multiple Client IDs"),
         )
         client = self.backend.oauth_client(client_id)
-        if client is None or not client.get("active", True):
+        if client is None:
             raise errors.gateway(400, "GW-0011", "Invalid Request")
         secret = params.get("client_secret", [""])[0]
         public_pkce = grant_type == "authorization_code" and "code_verifier" in params
-        if not public_pkce and not secrets.compare_digest(
-            secret.encode(), str(client.get("client_secret", "")).encode()
-        ):
+        if not public_pkce and not _secret_ok(client, secret):
             return oauth_error(401, "invalid_client", "Client authentication failed")
         if grant_type == "client_credentials":
             return self._client_credentials(params, client_id)
@@ -102,18 +100,17 @@ class OAuth:
         self, params: dict[str, list[str]], client_id: str
     ) -> Response:
         code = params.get("code", [""])[0]
-        record = self.tokens.live(code, "code") if code else None
-        if record is None or record.grant.client_id != client_id:
+        found = self.tokens.live(code, CODE)
+        if found is None or found[0].client_id != client_id:
             return oauth_error(400, "invalid_grant", "Authorization code is not valid")
-        self.tokens.storage.delete_token(code)  # single use
-        if params.get("redirect_uri", [""])[0] != record.extra.get("redirect_uri"):
+        self.tokens.spend(code)  # single use
+        grant, extra = found
+        if params.get("redirect_uri", [""])[0] != extra.get("redirect_uri"):
             return oauth_error(400, "invalid_grant", "redirect_uri does not match")
-        if not _pkce_ok(record.extra, params.get("code_verifier", [""])[0]):
+        if not _pkce_ok(extra, params.get("code_verifier", [""])[0]):
             return oauth_error(400, "invalid_grant", "code_verifier does not match")
-        with_refresh = "offline_access" in record.grant.scope.split()
-        return _token_response(
-            self.tokens.issue(record.grant, with_refresh=with_refresh)
-        )
+        with_refresh = "offline_access" in grant.scope.split()
+        return _token_response(self.tokens.issue(grant, with_refresh=with_refresh))
 
     def _refresh(self, params: dict[str, list[str]], client_id: str) -> Response:
         body = self.tokens.refresh(params.get("refresh_token", [""])[0], client_id)
@@ -137,9 +134,7 @@ class OAuth:
         params = _params(request)
         client = self.backend.oauth_client(params.get("client_id", [""])[0])
         secret = params.get("client_secret", [""])[0]
-        if client is None or not secrets.compare_digest(
-            secret.encode(), str(client.get("client_secret", "")).encode()
-        ):
+        if client is None or not _secret_ok(client, secret):
             return oauth_error(401, "invalid_client", "Client authentication failed")
         token = params.get("token", [""])[0]
         if token:
@@ -220,6 +215,14 @@ def _params(request: Request) -> dict[str, list[str]]:
         params.setdefault("client_id", [user])
         params.setdefault("client_secret", [password])
     return params
+
+
+def _secret_ok(client: dict[str, Any], secret: str) -> bool:
+    """Does ``secret`` match one of the client's secrets (one per company)?"""
+    return any(
+        secrets.compare_digest(secret.encode(), str(known).encode())
+        for known in client.get("secrets", ())
+    )
 
 
 def _one(params, name, code, message, multiple=None) -> str:

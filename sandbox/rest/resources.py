@@ -75,22 +75,21 @@ def _create(request: Request, ctx, backend, obj: RestObject, key: str) -> Respon
 
 def _patch(request: Request, ctx, backend, obj: RestObject, key: str) -> Response:
     body = request.json()
-    existing = backend.get(ctx, obj, key)
+    existing = backend.peek(ctx, obj, key)
     if existing is None:
         raise errors.not_found(f"{obj.path}/{key}")
     values = obj.write(body, backend.resolver(ctx), creating=False)
     _merge_lines(obj, body, existing, values)
-    row = backend.update(ctx, obj, existing, values)
+    row = backend.update(ctx, obj, key, values)
     return Response.json(
         200, {"ia::result": obj.reference(row), "ia::meta": dict(WRITE_META)}
     )
 
 
 def _delete(request: Request, ctx, backend, obj: RestObject, key: str) -> Response:
-    existing = backend.get(ctx, obj, key)
-    if existing is None:
+    if backend.peek(ctx, obj, key) is None:
         raise errors.not_found(f"{obj.path}/{key}")
-    backend.delete(ctx, obj, existing)
+    backend.delete(ctx, obj, key)
     return Response(204)
 
 

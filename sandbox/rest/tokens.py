@@ -2,8 +2,10 @@
 
 Access tokens are HS256 JWTs carrying Intacct's claims (``cnyId``, ``userId``,
 ``entityId``, ``sessionId``, ``clientId``; WIRE.md B.1), but a token is only
-valid while its record exists in the shared store: that is what lets revoke,
-refresh rotation and the sandbox's "expire every token" control take effect.
+valid while it exists in the shared store (``store.issue_token``, keyed by the
+whole bearer string so the sandbox router can rate-limit per company): that is
+what lets revoke, refresh rotation and the "expire every session and token"
+control take effect.
 """
 
 from __future__ import annotations
@@ -13,10 +15,8 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 ISSUER = "https://api.intacct.com"
 ACCESS_TTL = 3600  # [I] no official lifetime found; configurable per sandbox
@@ -36,39 +36,6 @@ class Grant:
     grant_id: str = ""
 
 
-@dataclass
-class TokenRecord:
-    """One stored token (access, refresh or authorization code)."""
-
-    token_id: str  # jti for access tokens, the token itself otherwise
-    kind: str  # "access" | "refresh" | "code"
-    expires_at: float
-    grant: Grant
-    extra: dict[str, Any]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "grant": asdict(self.grant)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TokenRecord:
-        return cls(
-            token_id=data["token_id"],
-            kind=data["kind"],
-            expires_at=float(data["expires_at"]),
-            grant=Grant(**data["grant"]),
-            extra=dict(data.get("extra") or {}),
-        )
-
-
-class TokenStorage(Protocol):
-    """Where token records live (the shared store, via the backend adapter)."""
-
-    def put_token(self, record: TokenRecord) -> None: ...
-    def get_token(self, token_id: str) -> TokenRecord | None: ...
-    def delete_token(self, token_id: str) -> None: ...
-    def delete_grant(self, grant_id: str) -> None: ...
-
-
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -77,43 +44,59 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+ACCESS, REFRESH, CODE = "rest_access", "rest_refresh", "rest_code"
+REVOKED = "rest_revoked_grant"  # marks a grant whose refresh token was revoked
+
+
 class TokenService:
-    """Issues and checks tokens; all state goes through ``storage``."""
+    """Issues and checks tokens; all state lives in the sandbox store."""
 
     def __init__(
         self,
-        storage: TokenStorage,
+        store,
         secret: bytes,
         *,
-        access_ttl: int = ACCESS_TTL,
-        refresh_ttl: int = REFRESH_TTL,
+        access_ttl: float = ACCESS_TTL,
+        refresh_ttl: float = REFRESH_TTL,
         rotate_refresh: bool = True,
-        clock: Callable[[], float] = time.time,
     ):
-        self.storage, self.secret, self.clock = storage, secret, clock
+        self.store, self.secret = store, secret
         self.access_ttl, self.refresh_ttl = access_ttl, refresh_ttl
         self.rotate_refresh = rotate_refresh
+
+    def _put(self, kind: str, token: str, grant: Grant, ttl: float, **extra) -> None:
+        data = {
+            "client_id": grant.client_id,
+            "scope": grant.scope,
+            "grant_id": grant.grant_id,
+            **extra,
+        }
+        self.store.issue_token(
+            kind,
+            grant.company_id,
+            grant.user_id,
+            ttl=ttl,
+            entity=grant.entity_id or None,
+            data=data,
+            token=token,
+            sliding=False,
+        )
 
     # -- issuing -----------------------------------------------------------------
 
     def issue(self, grant: Grant, *, with_refresh: bool) -> dict[str, Any]:
         """A token response body for ``grant`` (RFC 6749 section 5.1)."""
         grant.grant_id = grant.grant_id or secrets.token_hex(8)
-        now = self.clock()
-        jti = secrets.token_hex(16)
-        self.storage.put_token(
-            TokenRecord(jti, "access", now + self.access_ttl, grant, {})
-        )
+        access = self._jwt(grant, self.store.clock.now())
+        self._put(ACCESS, access, grant, self.access_ttl)
         body: dict[str, Any] = {
             "token_type": "Bearer",
-            "access_token": self._jwt(grant, jti, now),
-            "expires_in": self.access_ttl,
+            "access_token": access,
+            "expires_in": int(self.access_ttl),
         }
         if with_refresh:
             refresh = secrets.token_urlsafe(32)
-            self.storage.put_token(
-                TokenRecord(refresh, "refresh", now + self.refresh_ttl, grant, {})
-            )
+            self._put(REFRESH, refresh, grant, self.refresh_ttl)
             body["refresh_token"] = refresh
         if grant.scope:
             body["scope"] = grant.scope
@@ -125,19 +108,16 @@ class TokenService:
         """A one-time authorization code for the authorize page."""
         grant.grant_id = secrets.token_hex(8)
         code = secrets.token_urlsafe(24)
-        extra = {"redirect_uri": redirect_uri, **challenge}
-        self.storage.put_token(
-            TokenRecord(code, "code", self.clock() + CODE_TTL, grant, extra)
-        )
+        self._put(CODE, code, grant, CODE_TTL, redirect_uri=redirect_uri, **challenge)
         return code
 
-    def _jwt(self, grant: Grant, jti: str, now: float) -> str:
+    def _jwt(self, grant: Grant, now: float) -> str:
         header = {"alg": "HS256", "typ": "JWT"}
         claims = {
             "iss": ISSUER,
             "iat": int(now),
             "exp": int(now + self.access_ttl),
-            "jti": jti,
+            "jti": secrets.token_hex(16),
             "cnyId": grant.company_id,
             "userId": grant.user_id,
             "entityId": grant.entity_id or None,
@@ -148,10 +128,8 @@ class TokenService:
             _b64(json.dumps(part, separators=(",", ":")).encode())
             for part in (header, claims)
         )
-        signature = hmac.new(
-            self.secret, signing_input.encode(), hashlib.sha256
-        ).digest()
-        return f"{signing_input}.{_b64(signature)}"
+        signature = hmac.new(self.secret, signing_input.encode(), hashlib.sha256)
+        return f"{signing_input}.{_b64(signature.digest())}"
 
     # -- checking ----------------------------------------------------------------
 
@@ -171,35 +149,50 @@ class TokenService:
             return None
         return claims if isinstance(claims, dict) and "jti" in claims else None
 
-    def live(self, token_id: str, kind: str) -> TokenRecord | None:
-        """The stored record if it exists, has this kind and has not expired."""
-        record = self.storage.get_token(token_id)
-        if record is None or record.kind != kind:
+    def live(self, token: str, kind: str) -> tuple[Grant, dict[str, Any]] | None:
+        """(grant, extra data) of a live token of this kind, else None."""
+        found = self.store.lookup_token(token, kind, slide=False) if token else None
+        if found is None:
             return None
-        if record.expires_at <= self.clock():
-            self.storage.delete_token(token_id)
+        data = dict(found.data)
+        grant = Grant(
+            found.company_id or "",
+            found.user_id or "",
+            found.entity or "",
+            data.pop("client_id", ""),
+            data.pop("scope", ""),
+            data.pop("grant_id", ""),
+        )
+        if self.store.lookup_token(f"revoked:{grant.grant_id}", REVOKED, slide=False):
             return None
-        return record
+        return grant, data
+
+    def spend(self, token: str) -> None:
+        """Forget a single-use token (authorization codes, rotated refresh tokens)."""
+        self.store.revoke_token(token)
 
     def refresh(self, refresh_token: str, client_id: str) -> dict[str, Any] | None:
         """New tokens for a live refresh token of this client, else None."""
-        record = self.live(refresh_token, "refresh")
-        if record is None or record.grant.client_id != client_id:
+        found = self.live(refresh_token, REFRESH)
+        if found is None or found[0].client_id != client_id:
             return None
+        grant = found[0]
         if not self.rotate_refresh:
-            body = self.issue(record.grant, with_refresh=False)
+            body = self.issue(grant, with_refresh=False)
             body["refresh_token"] = refresh_token
             return body
-        self.storage.delete_token(refresh_token)
-        return self.issue(record.grant, with_refresh=True)
+        self.spend(refresh_token)
+        return self.issue(grant, with_refresh=True)
 
     def revoke(self, token: str) -> None:
         """Forget a token; revoking a refresh token ends its whole grant."""
-        claims = self.decode(token)
-        token_id = claims["jti"] if claims else token
-        record = self.storage.get_token(token_id)
-        if record is None:
-            return
-        if record.kind == "refresh":
-            self.storage.delete_grant(record.grant.grant_id)
-        self.storage.delete_token(token_id)
+        found = self.live(token, REFRESH)
+        if found is not None:
+            grant = found[0]
+            self._put(
+                REVOKED,
+                f"revoked:{grant.grant_id}",
+                grant,
+                max(self.access_ttl, self.refresh_ttl),
+            )
+        self.store.revoke_token(token)

@@ -40,7 +40,7 @@ def dimensions(prefix: str, *, style: str = "legacy") -> tuple[Ref, ...]:
             target=targets[dim][0],
             xml_object=targets[dim][1],
             id_field=targets[dim][2],
-            name_field="NAME" if dim != "item" else "NAME",
+            name_field="TITLE" if dim == "department" else "NAME",
         )
         for dim, field in xml.items()
     )

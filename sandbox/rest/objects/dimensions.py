@@ -20,7 +20,6 @@ LOCATION = RestObject(
         Field("status", "STATUS", choices=STATUS),
         Field("description", "DESCRIPTION"),
         Field("currency", "CURRENCY"),
-        Field("locationType", "ENTITYTYPE", read_only=True),
         Ref(
             "parent",
             "PARENTID",

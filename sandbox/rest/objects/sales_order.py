@@ -47,7 +47,13 @@ DOCUMENT = RestObject(
         ),
         Field("txnDate", "WHENCREATED", kind="date"),
         Field("dueDate", "WHENDUE", kind="date"),
-        Ref("paymentTerm", "TERMNAME", target="accounts-receivable/term"),
+        Ref(
+            "paymentTerm",
+            "TERMNAME",
+            target="accounts-receivable/term",
+            xml_object="ARTERM",
+            id_field="NAME",
+        ),
         Field("referenceNumber", "PONUMBER"),
         Field("memo", "MESSAGE"),
         Field("notes", "NOTE"),
@@ -79,5 +85,5 @@ def document_type(name: str) -> RestObject:
         DOCUMENT,
         doc_type=name,
         defaults={"DOCPARID": name},
-        stored_filter=lambda row: row.get("DOCPARID") == name,
+        stored_filter=("eq", "DOCPARID", name),
     )
