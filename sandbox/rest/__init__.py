@@ -16,11 +16,4 @@ def make_rest_app(sandbox, **options):
     from sandbox.rest.backend import Backend
     from sandbox.rest.objects import CATALOGUE
 
-    config = sandbox.config
-    settings = {
-        "access_ttl": config.rest_access_ttl,
-        "refresh_ttl": config.rest_refresh_ttl,
-        "idempotency_ttl": config.idempotency_ttl,
-        "max_body": config.max_body_bytes,
-    }
-    return RestApp(Backend(sandbox), CATALOGUE, **{**settings, **options})
+    return RestApp(Backend(sandbox), CATALOGUE, config=sandbox.config, **options)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sandbox.rest import errors, model, query, resources
 from sandbox.rest.http import MAX_BODY_BYTES, Request, Response
-from sandbox.rest.idempotency import TTL_SECONDS, Idempotency
+from sandbox.rest.idempotency import Idempotency
 from sandbox.rest.oauth import OAuth
-from sandbox.rest.tokens import ACCESS, ACCESS_TTL, REFRESH_TTL, TokenService
+from sandbox.rest.tokens import ACCESS, TokenService
 
 log = logging.getLogger(__name__)
 
@@ -35,22 +35,31 @@ class RestApp:
         backend,
         catalogue,
         *,
+        config=None,
         secret: bytes | None = None,
-        access_ttl: float = ACCESS_TTL,
-        refresh_ttl: float = REFRESH_TTL,
-        idempotency_ttl: float = TTL_SECONDS,
-        max_body: int = MAX_BODY_BYTES,
+        access_ttl: float | None = None,
+        refresh_ttl: float | None = None,
+        idempotency_ttl: float | None = None,
+        max_body: int | None = None,
     ):
-        self.backend, self.catalogue, self.max_body = backend, catalogue, max_body
+        self.backend, self.catalogue, self.config = backend, catalogue, config
+        self._max_body = max_body
         # Tokens are signed with a per-process key; the store decides if they live.
         self.tokens = TokenService(
             backend.store,
             secret or secrets.token_bytes(32),
+            config=config,
             access_ttl=access_ttl,
             refresh_ttl=refresh_ttl,
         )
         self.oauth = OAuth(backend, self.tokens)
-        self.idempotency = Idempotency(backend.store, idempotency_ttl)
+        self.idempotency = Idempotency(backend.store, config, idempotency_ttl)
+
+    @property
+    def max_body(self) -> int:
+        """Largest accepted body: fixed, else the sandbox's max_body_bytes."""
+        default = getattr(self.config, "max_body_bytes", MAX_BODY_BYTES)
+        return self._max_body or default
 
     def __call__(self, environ, start_response):
         return self.respond(environ)(start_response)

@@ -188,6 +188,9 @@ class Field:
             set_path(out, self.rest, value)
 
     def write(self, body: dict, row: dict, resolver: Resolver) -> None:
+        # Read-only fields a client echoes back (totals, state) are ignored.
+        if self.read_only:
+            return
         value = get_path(body, self.rest)
         if value is not None or _has_path(body, self.rest):
             set_path(row, self.xml, to_xml(self.kind, value, self.rest, self.choices))

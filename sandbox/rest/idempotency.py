@@ -27,8 +27,8 @@ TTL_SECONDS = 48 * 3600
 class Idempotency:
     """Replays answers by (scope, key); a lock per key serialises concurrent retries."""
 
-    def __init__(self, store, ttl: float = TTL_SECONDS):
-        self.store, self.ttl = store, ttl
+    def __init__(self, store, config=None, ttl: float | None = None):
+        self.store, self.config, self._ttl = store, config, ttl
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -48,7 +48,8 @@ class Idempotency:
 
     def _run_locked(self, request, scope, key, handler) -> Response:
         fingerprint = _fingerprint(request)
-        stored = self.store.idempotency_get(scope, key, max_age=self.ttl)
+        ttl = self._ttl or getattr(self.config, "idempotency_ttl", TTL_SECONDS)
+        stored = self.store.idempotency_get(scope, key, max_age=ttl)
         if stored is not None:
             if stored.body_hash != fingerprint:
                 raise _conflict(key)

@@ -56,13 +56,25 @@ class TokenService:
         store,
         secret: bytes,
         *,
-        access_ttl: float = ACCESS_TTL,
-        refresh_ttl: float = REFRESH_TTL,
+        config=None,
+        access_ttl: float | None = None,
+        refresh_ttl: float | None = None,
         rotate_refresh: bool = True,
     ):
-        self.store, self.secret = store, secret
-        self.access_ttl, self.refresh_ttl = access_ttl, refresh_ttl
+        self.store, self.secret, self.config = store, secret, config
+        self._access_ttl, self._refresh_ttl = access_ttl, refresh_ttl
         self.rotate_refresh = rotate_refresh
+
+    # Lifetimes follow the live sandbox config unless fixed at construction.
+    @property
+    def access_ttl(self) -> float:
+        default = getattr(self.config, "rest_access_ttl", ACCESS_TTL)
+        return self._access_ttl or default
+
+    @property
+    def refresh_ttl(self) -> float:
+        default = getattr(self.config, "rest_refresh_ttl", REFRESH_TTL)
+        return self._refresh_ttl or default
 
     def _put(self, kind: str, token: str, grant: Grant, ttl: float, **extra) -> None:
         data = {

@@ -283,3 +283,21 @@ def test_authorize_never_redirects_for_an_unknown_client_or_odd_uri(
     )
     assert response.status_code == 400
     assert "location" not in response.headers
+
+
+def test_the_expire_sessions_control_reaches_rest_tokens(rest, creds, sb):
+    issued = form_token(rest, creds).json()
+    sb.expire_sessions()
+    response = customer_list(rest, issued["access_token"])
+    assert response.status_code == 401
+    assert response.json()["ia::result"]["ia::error"]["code"] == "tokenInvalid"
+
+
+def test_token_lifetime_follows_the_sandbox_config(rest, creds, sb, clock):
+    sb.config.rest_access_ttl = 90
+    issued = form_token(rest, creds).json()
+    assert issued["expires_in"] == 90
+    clock.advance(89)
+    assert customer_list(rest, issued["access_token"]).status_code == 200
+    clock.advance(2)
+    assert customer_list(rest, issued["access_token"]).status_code == 401

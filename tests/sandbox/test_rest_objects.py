@@ -112,3 +112,61 @@ def test_unknown_keys_are_404_in_the_error_shape(api):
     assert response.status_code == 404
     assert app_error(response)["code"] == "notFound"
     assert api.patch(f"{CUSTOMERS}/999999", json={"name": "x"}).status_code == 404
+
+
+def test_patching_lines_updates_keyed_lines_appends_new_and_deletes(api, payloads):
+    body = payloads["objects/accounts-receivable/invoice"]
+    body = {
+        **body,
+        "lines": [*body["lines"], {"txnAmount": "5.00", "glAccount": {"id": "4010"}}],
+    }
+    path = "objects/accounts-receivable/invoice"
+    key = api.post(path, json=body).json()["ia::result"]["key"]
+    patched = api.patch(
+        f"{path}/{key}",
+        json={
+            "lines": [
+                {"key": "1", "txnAmount": "120.00"},
+                {"key": "2", "ia::operation": "delete"},
+                {"txnAmount": "7.50", "glAccount": {"id": "4010"}, "memo": "Shipping"},
+            ]
+        },
+    )
+    assert patched.status_code == 200, patched.text
+    got = api.get(f"{path}/{key}").json()["ia::result"]
+    assert [(line["txnAmount"], line["glAccount"]["id"]) for line in got["lines"]] == [
+        ("120.00", "4000"),
+        ("7.50", "4010"),
+    ]
+    assert got["lines"][0]["memo"] == "Goods"  # untouched fields stay
+    assert got["totalTxnAmount"] == "127.50"
+
+
+def test_a_draft_invoice_and_read_only_fields(api, payloads):
+    path = "objects/accounts-receivable/invoice"
+    body = {
+        **payloads[path],
+        "action": "draft",
+        "totalTxnAmount": "999.99",
+        "state": "paid",
+    }
+    key = api.post(path, json=body).json()["ia::result"]["key"]
+    got = api.get(f"{path}/{key}").json()["ia::result"]
+    assert got["state"] == "draft"
+    assert got["totalTxnAmount"] == "100.40"
+
+
+def test_a_sales_order_is_numbered_and_typed(api, payloads):
+    path = "objects/order-entry/document::Sales Order"
+    created = api.post(path, json=payloads[path]).json()["ia::result"]
+    assert created["documentType"] == "Sales Order"
+    assert created["id"].startswith("Sales Order-SO")
+    assert (
+        created["href"]
+        == f"/objects/order-entry/document::Sales%20Order/{created['key']}"
+    )
+    got = api.get(created["href"].removeprefix("/")).json()["ia::result"]
+    assert got["total"] == "50.00"
+    assert got["state"] == "pending"
+    other = api.get(f"objects/order-entry/document::Sales Quote/{created['key']}")
+    assert other.status_code == 404

@@ -44,7 +44,7 @@ INVOICE = RestObject(
         ),
         Field("referenceNumber", "DOCNUMBER"),
         Field("description", "DESCRIPTION"),
-        Field("action", "ACTION", choices={"submit": "Submit", "draft": "Draft"}),
+        Field("action", "STATE", choices={"submit": "Posted", "draft": "Draft"}),
         Field("state", "STATE", choices=STATES, read_only=True),
         Field("currency.txnCurrency", "CURRENCY"),
         Field("currency.baseCurrency", "BASECURR"),
