@@ -74,7 +74,10 @@ class SandboxApp:
         if path.startswith("/_sandbox/") or path == "/_sandbox":
             response = control_routes.handle(self.sandbox, environ)
         elif path.rstrip("/") == XML_PATH:
-            response = self._api(environ, "xml")
+            if environ.get("REQUEST_METHOD", "GET").upper() != "POST":
+                response = method_not_allowed()
+            else:
+                response = self._api(environ, "xml")
         elif path == REST_PREFIX or path.startswith(REST_PREFIX + "/"):
             response = self._api(environ, "rest")
         else:
@@ -259,6 +262,17 @@ def fault_response(api: str, status: int | None) -> Response:
 
     body = render.gateway_error(code, message)
     return Response(status or 500, [("Content-Type", render.CONTENT_TYPE)], body)
+
+
+def method_not_allowed() -> Response:
+    """The gateway only accepts POST (GET is blocked since 2023-01-15). [S: WIRE.md A.1]"""
+    from sandbox.xml import render
+
+    body = render.gateway_error(
+        "GW-0011", "Invalid Request: the gateway accepts POST only"
+    )
+    headers = [("Content-Type", render.CONTENT_TYPE), ("Allow", "POST")]
+    return Response(405, headers, body)
 
 
 def _drop_connection(environ) -> None:

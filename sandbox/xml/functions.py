@@ -3,6 +3,7 @@ readByQuery, readMore, query, lookup, getDimensions and getAPISession."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from lxml import etree
@@ -176,16 +177,16 @@ def _page(call: Call, spec, rows, state, total) -> etree._Element:
     remaining = max(0, total - state["pos"])
     if remaining > 0:
         user = call.ctx.user.user_id if call.ctx.user else None
-        token = store.issue_token(
+        state.setdefault("result_id", secrets.token_hex(16))
+        store.issue_token(
             RESULT_KIND,
             call.ctx.company_id,
             user,
             ttl=call.sandbox.config.readmore_ttl,
             data=state,
-            token=state.get("result_id"),
+            token=state["result_id"],
             sliding=False,
         )
-        state["result_id"] = token.token
     elif state.get("result_id"):
         store.revoke_token(state["result_id"])
     data = _data(
