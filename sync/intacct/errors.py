@@ -276,13 +276,12 @@ def from_rest_body(
         cls = AuthError
     if cls is NotFound and not_supported_on_404:
         cls = NotSupported
-    if cls in (BusinessRuleError, ValidationError):
-        # A 409/422 whose detail says "already exists" is a duplicate.
-        joined = " ".join(d.description2 for d in details).lower()
-        if "already exists" in joined or "BL34000061" in {d.errorno for d in details}:
-            cls = DuplicateRecord
-        elif "permission" in joined:
-            cls = PermissionDenied
+    if cls in (BusinessRuleError, ValidationError) and len(details) > 1:
+        # The details carry Intacct's own error numbers and texts: classify them
+        # exactly as the XML gateway's, so one failure types alike on both.
+        cls = _classify_xml(tuple(details[1:]))
+        if cls in (AuthError, RateLimited, ServiceUnavailable, NotSupported):
+            cls = BusinessRuleError if status == 422 else ValidationError
     kw: dict[str, Any] = {}
     if cls is RateLimited:
         kw["retry_after"] = retry_after

@@ -195,6 +195,11 @@ class Transport:
             try:
                 response = self.client.request(method, url, **kwargs)
                 response.read()
+                response.close()
+                # httpx binds the stream back to its response (a reference cycle),
+                # so each page would linger until the cyclic GC runs: paging memory
+                # would then grow with the number of pages. Break the cycle.
+                response.stream = httpx.ByteStream(b"")
             except (httpx.TransportError, OSError) as exc:
                 self._record(method, url, None, started, kwargs, b"", repr(exc))
                 log.info("%s %s failed: %s", method, url, type(exc).__name__)

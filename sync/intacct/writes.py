@@ -208,7 +208,7 @@ def _send_rest(client, p: _Planned) -> WriteResult:
         data = client.rest.update(name, p.found.key, body, idempotency_key=key)
         return _result(p, UPDATED, data.get("key"), p.found.id or data.get("id"), REST)
     data = client.rest.create(name, body, idempotency_key=key)
-    id_ = data.get("id") if p.module.SPEC.rest_id == "id" else p.ref
+    id_ = data.get(p.module.SPEC.rest_id) or p.ref
     return _result(p, CREATED, data.get("key"), id_, REST)
 
 

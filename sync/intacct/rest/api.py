@@ -151,8 +151,13 @@ class RestApi:
                 collection=True,
             )
             rows = data.get("ia::result") or []
-            yield from rows
             nxt = (data.get("ia::meta") or {}).get("next")
-            if not nxt or not rows:
+            del data  # hold one page at a time, never two
+            if not rows:
+                return
+            rows.reverse()  # hand rows out and let each go once it is read
+            while rows:
+                yield rows.pop()
+            if not nxt:
                 return
             start = int(nxt)

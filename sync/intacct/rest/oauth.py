@@ -65,6 +65,20 @@ class TokenProvider:
                 self._token = None
 
     def _fetch(self) -> Token:
+        try:
+            return self._grant()
+        except errors.AuthError:
+            # A refresh token can be revoked or expire; a connection that also has
+            # a user signs in afresh with the client credentials grant.
+            if not (self._refresh_token and self.credentials.user_id):
+                raise
+            log.info(
+                "refresh token refused for %s; signing in again", self.credentials.scope
+            )
+            self._refresh_token = ""
+            return self._grant()
+
+    def _grant(self) -> Token:
         c = self.credentials
         form = {"client_id": c.client_id, "client_secret": c.client_secret}
         if self._refresh_token:

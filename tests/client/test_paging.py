@@ -1,0 +1,70 @@
+"""Paging generators hold one page at a time: memory is flat from 1k to 10k rows.
+
+The sandbox runs in a child process (tests/client/sandbox_server.py) so that
+tracemalloc measures only the client's memory, not the emulator's.
+"""
+
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sync.intacct import Credentials, IntacctClient
+
+SERVER = Path(__file__).with_name("sandbox_server.py")
+ROWS = 10_000
+
+
+@pytest.fixture(scope="module")
+def seeded_server():
+    proc = subprocess.Popen(
+        [sys.executable, str(SERVER), "--seed-customers", str(ROWS)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    line = proc.stdout.readline().strip()  # "listening <url>" once seeded
+    if not line.startswith("listening "):
+        proc.kill()
+        pytest.fail(f"sandbox server did not start: {line!r}")
+    yield line.split()[1]
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def peak_while_reading(client, protocol: str, limit: int) -> tuple[int, int]:
+    if protocol == "xml":
+        rows = client.xml.read_by_query("CUSTOMER", "", fields="RECORDNO,CUSTOMERID")
+    else:
+        rows = client.rest.query("accounts-receivable/customer", ["key", "id"])
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    count = 0
+    for _ in rows:
+        count += 1
+        if count >= limit:
+            break
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return count, peak
+
+
+@pytest.mark.parametrize("protocol", ["xml", "rest"])
+def test_paging_10k_rows_in_constant_memory(seeded_server, protocol):
+    from sandbox import demo_credentials
+
+    creds = Credentials.from_dict(demo_credentials(), base_url=seeded_server)
+    with IntacctClient(creds, timeout=httpx.Timeout(60.0)) as client:
+        client.find("CUSTOMER", ["warm-up"])  # session / token outside the measure
+        started = time.monotonic()
+        small_count, small_peak = peak_while_reading(client, protocol, 1_000)
+        big_count, big_peak = peak_while_reading(client, protocol, ROWS + 10)
+        assert small_count == 1_000
+        assert big_count >= ROWS
+        # Ten times the rows, about the same peak: one page is held, not the set.
+        assert big_peak < small_peak * 1.5 + 256 * 1024, (small_peak, big_peak)
+        assert time.monotonic() - started < 60
