@@ -10,10 +10,11 @@ import re
 from dataclasses import asdict, dataclass, field
 from types import SimpleNamespace
 
-from .transforms import OMIT, TransformError, apply_chain
+from .transforms import DROP_LINE, OMIT, TransformError, apply_chain
 
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 ROOT_PREFIX = "$."
+ALTERNATIVES = "||"
 MISSING = None
 
 
@@ -78,8 +79,29 @@ def resolve_path(data, path, *, root=None):
 
 
 def evaluate(expression, data, *, root=None):
-    """A dotted path's value, or a rendered template (``{order_number}-{channel}``)."""
+    """A dotted path's value, or a rendered template (``{order_number}-{channel}``).
+
+    ``a || b || c`` takes the first alternative that is not empty, so a name can fall
+    back to a company or an email: ``{first_name} {last_name} || company || email``.
+    """
     expression = (expression or "").strip()
+    if ALTERNATIVES in expression:
+        error = None
+        for alternative in expression.split(ALTERNATIVES):
+            try:
+                value = _evaluate_one(alternative.strip(), data, root=root)
+            except TransformError as exc:
+                error = exc
+                continue
+            if value not in (None, ""):
+                return value
+        if error is not None:
+            raise error
+        return MISSING
+    return _evaluate_one(expression, data, root=root)
+
+
+def _evaluate_one(expression, data, *, root=None):
     if not expression:
         return MISSING
     if "{" not in expression:
@@ -107,14 +129,34 @@ def line_items(payload, line_scope):
     return resolve_path(payload, line_scope)
 
 
-def map_record(payload, rules, *, action, operation="create"):
-    """Map one normalized record for ``action``; ``operation`` is create or update."""
+def record_channel(payload):
+    """The sales channel a record belongs to: its own, or its order's (refunds)."""
+    if not isinstance(payload, dict):
+        return ""
+    order = payload.get("order")
+    channel = payload.get("channel") or (
+        order.get("channel") if isinstance(order, dict) else ""
+    )
+    return str(channel or "")
+
+
+def map_record(payload, rules, *, action, operation="create", channel=None):
+    """Map one normalized record for ``action``; ``operation`` is create or update.
+
+    ``channel`` picks the posting policy that ``policy:…`` transforms read; by
+    default it is the record's own ``channel`` (or its embedded order's).
+    """
     result = MappedPayload(
         action=action, operation=operation, mapping_version=rules.version
     )
     ownership = rules.ownership_for(action)
     owned_by_intacct = set(ownership.intacct_owned_fields)
-    ctx = SimpleNamespace(value_maps=rules.value_maps)
+    if channel is None:
+        channel = record_channel(payload)
+    ctx = SimpleNamespace(
+        value_maps=rules.value_maps, policy=rules.policy_for(channel), resolve=None
+    )
+    dropped = set()
     field_rules = rules.fields_for(action)
     if not field_rules:
         result.errors.append(
@@ -143,22 +185,57 @@ def map_record(payload, rules, *, action, operation="create"):
             continue
         lines = result.lines.setdefault(rule.line_scope, [{} for _ in items])
         for index, item in enumerate(items):
-            _map_field(rule, item, payload, index, ctx, lines[index], result)
+            if (rule.line_scope, index) in dropped:
+                continue
+            kept = _map_field(rule, item, payload, index, ctx, lines[index], result)
+            if kept is DROP_LINE:
+                dropped.add((rule.line_scope, index))
+    if dropped:
+        _drop_lines(result, dropped)
     return result
+
+
+def _drop_lines(result, dropped):
+    """Take out lines a ``nonzero`` rule refused, and renumber what remains."""
+    renumber = {}
+    for scope, lines in list(result.lines.items()):
+        kept = [i for i in range(len(lines)) if (scope, i) not in dropped]
+        renumber.update({(scope, old): new for new, old in enumerate(kept)})
+        result.lines[scope] = [lines[i] for i in kept]
+        if not result.lines[scope]:
+            del result.lines[scope]
+
+    def keep(entries):
+        out = []
+        for entry in entries:
+            if entry.line_index is None or not entry.line_scope:
+                out.append(entry)
+            elif (entry.line_scope, entry.line_index) in renumber:
+                entry.line_index = renumber[(entry.line_scope, entry.line_index)]
+                out.append(entry)
+        return out
+
+    result.provenance = keep(result.provenance)
+    result.errors = keep(result.errors)
+    result.warnings = keep(result.warnings)
 
 
 def _map_field(rule, data, root, index, ctx, target, result):
     """Evaluate one rule against ``data`` and write the value into ``target``."""
     where = {"line_scope": rule.line_scope, "line_index": index}
     raw = MISSING
+    root = root if root else data
+    ctx.resolve = lambda path: resolve_path(data, path, root=root)
     try:
-        raw = evaluate(rule.source_expression, data, root=root if root else data)
+        raw = evaluate(rule.source_expression, data, root=root)
         value = apply_chain(raw, rule.transform, ctx)
     except TransformError as exc:
         result.errors.append(
             Issue(rule.target_field, str(exc), category=exc.category, **where)
         )
-        return
+        return None
+    if value is DROP_LINE:
+        return DROP_LINE
     if value is OMIT:
         result.warnings.append(
             Issue(rule.target_field, "left out: value map has no entry", **where)

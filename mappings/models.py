@@ -101,6 +101,7 @@ class ValueMap(models.Model):
         FAIL = "fail", "Fail the posting"
         DEFAULT = "default", "Use the default value"
         SKIP = "skip", "Leave the field out"
+        KEEP = "keep", "Keep the source value as it is"
 
     mapping_set = models.ForeignKey(
         MappingSet, on_delete=models.CASCADE, related_name="value_maps"

@@ -49,6 +49,8 @@ class ValueTable:
             return self.default_value
         if self.on_no_match == ValueMap.OnNoMatch.SKIP:
             return OMIT
+        if self.on_no_match == ValueMap.OnNoMatch.KEEP:
+            return value
         raise TransformError(
             f"value map {self.name!r} has no entry for {key!r}",
             category="missing_mapping",
@@ -78,8 +80,23 @@ class MappingRules:
     policies: tuple = ()
 
     def fields_for(self, action):
+        """The action's rules: header first, then each line scope in the order of
+        its first rule (revenue lines before shipping, discount and tax lines)."""
         chosen = [f for f in self.fields if f.action == action]
-        return sorted(chosen, key=lambda f: (f.line_scope, f.order, f.target_field))
+        first = {}
+        for f in chosen:
+            first[f.line_scope] = min(f.order, first.get(f.line_scope, f.order))
+
+        def key(f):
+            scope = f.line_scope
+            return (scope != "", first[scope], scope, f.order, f.target_field)
+
+        return sorted(chosen, key=key)
+
+    def policy_for(self, channel):
+        """The posting policy of ``channel``, else the one for every channel."""
+        by_channel = {p.get("channel") or "": p for p in self.policies}
+        return by_channel.get(channel or "") or by_channel.get("")
 
     def ownership_for(self, action):
         object_type = OBJECT_OF_ACTION.get(action, "")

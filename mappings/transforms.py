@@ -16,6 +16,10 @@ REGISTRY = {}
 #: Returned by a transform to say "leave this field out" (value map policy "skip").
 OMIT = object()
 
+#: Returned by a transform to say "leave this whole line out" (``nonzero``): a
+#: shipping, discount or tax line with nothing on it.
+DROP_LINE = object()
+
 
 class TransformError(ValueError):
     """A value could not be transformed; the message names the value and the rule."""
@@ -68,8 +72,8 @@ def apply_chain(value, spec, ctx):
                 f"unknown transform {name!r}", category="missing_mapping"
             )
         value = func(value, arg, ctx)
-        if value is OMIT:
-            return OMIT
+        if value is OMIT or value is DROP_LINE:
+            return value
     return value
 
 
@@ -215,3 +219,76 @@ def boolean(value, arg, ctx):
 @transform("str")
 def string(value, arg, ctx):
     return None if value is None else _text(value)
+
+
+def _operand(arg, ctx, name):
+    """A transform's argument: a number, or a path into the line (or ``$.`` root)."""
+    try:
+        return Decimal(arg)
+    except (InvalidOperation, ValueError):
+        pass
+    resolve = getattr(ctx, "resolve", None)
+    found = resolve(arg) if resolve else None
+    if found in (None, ""):
+        return Decimal(0) if name == "minus" else None
+    return _decimal(found, name)
+
+
+@transform("times", needs_arg=True)
+def times(value, arg, ctx):
+    """Multiply by a number or another field: ``unit_price`` with ``times:quantity``."""
+    if value in (None, ""):
+        return value
+    factor = _operand(arg, ctx, "times")
+    if factor is None:
+        raise TransformError(f"times: {arg} is empty")
+    return str(_decimal(value, "times") * factor)
+
+
+@transform("minus", needs_arg=True)
+def minus(value, arg, ctx):
+    """Subtract a number or another field (an empty field counts as zero)."""
+    if value in (None, ""):
+        return value
+    return str(_decimal(value, "minus") - _operand(arg, ctx, "minus"))
+
+
+@transform("nonzero")
+def nonzero(value, arg, ctx):
+    """Leave the whole line out when the amount is empty or zero."""
+    if value in (None, "") or _decimal(value, "nonzero") == 0:
+        return DROP_LINE
+    return value
+
+
+@transform("prefix", needs_arg=True)
+def prefix(value, arg, ctx):
+    return value if value in (None, "") else f"{arg}{_text(value)}"
+
+
+@transform("remove", needs_arg=True)
+def remove(value, arg, ctx):
+    """Remove every occurrence of a text: ``remove:#`` turns ``#1001`` into ``1001``."""
+    return value if value in (None, "") else _text(value).replace(arg, "")
+
+
+@transform("policy", needs_arg=True)
+def policy(value, arg, ctx):
+    """A value of the channel's posting policy (``policy:revenue_account``,
+    ``policy:default_dimensions.department``), so accounts live in one place."""
+    chosen = getattr(ctx, "policy", None)
+    if not chosen:
+        raise TransformError(
+            "policy: no posting policy for this channel (and no default one)",
+            category="missing_mapping",
+        )
+    found = chosen
+    for part in arg.split("."):
+        found = found.get(part) if isinstance(found, dict) else None
+    if found in (None, ""):
+        channel = chosen.get("channel") or "the default"
+        raise TransformError(
+            f"policy: the posting policy for {channel} channel sets no {arg}",
+            category="missing_mapping",
+        )
+    return found

@@ -226,3 +226,98 @@ def test_a_dollar_scope_makes_one_line_from_the_record_itself():
     )
     assert mapped.lines["$tax"] == [{"amount": "1.50", "gl_account": "2100"}]
     assert len(mapped.lines["lines"]) == 2
+
+
+def test_alternatives_take_the_first_value_that_is_set():
+    named = {"first_name": "Ada", "last_name": "Byron", "email": "a@x"}
+    nameless = {"first_name": "", "email": "a@x"}
+    expression = "{first_name} {last_name} || company || email"
+    assert evaluate(expression, named) == "Ada Byron"
+    assert evaluate(expression, nameless) == "a@x"
+    assert evaluate("company || phone", nameless) is None
+    with pytest.raises(TransformError, match="template is missing last_name"):
+        evaluate("{first_name} {last_name} || {last_name}", nameless)
+
+
+def test_nonzero_lines_are_dropped_and_provenance_follows_the_kept_lines():
+    order = {
+        **ORDER,
+        "shipping_lines": [{"price": "0.00"}, {"price": "6.95"}],
+        "total_discounts": "0.00",
+    }
+    mapped = map_record(
+        order,
+        rules(
+            {"target_field": "amount", "source_expression": "price",
+             "line_scope": "lines", "transform": "decimal_2dp"},
+            {"target_field": "amount", "source_expression": "price",
+             "line_scope": "shipping_lines", "transform": "nonzero", "order": 10},
+            {"target_field": "memo", "source_expression": "price",
+             "line_scope": "shipping_lines", "order": 11},
+            {"target_field": "amount", "source_expression": "total_discounts",
+             "line_scope": "$discount", "transform": "nonzero|negate", "order": 20},
+            {"target_field": "gl_account", "transform": "default:4900",
+             "line_scope": "$discount", "order": 21},
+        ),
+        action=INVOICE,
+    )  # fmt: skip
+    assert mapped.ok, mapped.errors
+    assert mapped.lines == {
+        "lines": [{"amount": "10.01"}, {"amount": "5.00"}],
+        "shipping_lines": [{"amount": "6.95", "memo": "6.95"}],
+    }
+    shipping = [p for p in mapped.provenance if p.line_scope == "shipping_lines"]
+    assert {p.line_index for p in shipping} == {0}
+    assert not [p for p in mapped.provenance if p.line_scope == "$discount"]
+
+
+def test_line_scopes_come_in_the_order_of_their_first_rule():
+    mapped = map_record(
+        {**ORDER, "total_tax": "1.00"},
+        rules(
+            {"target_field": "amount", "source_expression": "total_tax",
+             "line_scope": "$tax", "order": 30},
+            {"target_field": "amount", "source_expression": "price",
+             "line_scope": "lines", "order": 1},
+        ),
+        action=INVOICE,
+    )  # fmt: skip
+    assert list(mapped.lines) == ["lines", "$tax"]
+
+
+def test_policy_values_come_from_the_records_channel_or_the_default_policy():
+    field_rules = MappingRules(
+        name="t",
+        fields=(
+            FieldRule(action=INVOICE, target_field="gl_account",
+                      transform="policy:revenue_account"),
+        ),
+        policies=(
+            {"channel": "", "revenue_account": "4000"},
+            {"channel": "pos", "revenue_account": "4001"},
+        ),
+    )  # fmt: skip
+    web = map_record(ORDER, field_rules, action=INVOICE)
+    pos = map_record({**ORDER, "channel": "pos"}, field_rules, action=INVOICE)
+    refund = map_record({"order": {"channel": "pos"}}, field_rules, action=INVOICE)
+    forced = map_record(ORDER, field_rules, action=INVOICE, channel="pos")
+    assert web.fields == {"gl_account": "4000"}
+    assert pos.fields == refund.fields == forced.fields == {"gl_account": "4001"}
+    none = MappingRules(name="t", fields=field_rules.fields)
+    failed = map_record(ORDER, none, action=INVOICE)
+    assert [e.category for e in failed.errors] == ["missing_mapping"]
+
+
+def test_on_no_match_keep_passes_the_source_value_through():
+    table = ValueTable("skus", {"OLD": "NEW"}, on_no_match="keep")
+    mapped = map_record(
+        ORDER,
+        rules(
+            {"target_field": "item_id", "source_expression": "sku",
+             "line_scope": "lines", "transform": "lookup:skus"},
+            value_maps=[table],
+        ),
+        action=INVOICE,
+    )  # fmt: skip
+    assert [line["item_id"] for line in mapped.lines["lines"]] == ["SKU-1", "SKU-2"]
+    assert not mapped.warnings

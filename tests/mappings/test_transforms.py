@@ -4,6 +4,7 @@ import pytest
 
 from mappings.rules import ValueTable
 from mappings.transforms import (
+    DROP_LINE,
     OMIT,
     REGISTRY,
     TransformError,
@@ -19,7 +20,14 @@ CTX = SimpleNamespace(
             "gateways", {}, on_no_match="default", default_value="1010"
         ),
         "optional": ValueTable("optional", {}, on_no_match="skip"),
-    }
+        "skus": ValueTable("skus", {"OLD-1": "NEW-1"}, on_no_match="keep"),
+    },
+    policy={
+        "channel": "web",
+        "revenue_account": "4000",
+        "default_dimensions": {"department": "SALES"},
+    },
+    resolve={"quantity": 3, "discount": "1.50", "empty": ""}.get,
 )
 
 
@@ -56,6 +64,18 @@ def run(value, spec):
         (False, "bool", "false"),
         (12, "str", "12"),
         ("  ada lovelace ", "strip|upper|truncate:3", "ADA"),
+        ("OLD-1", "lookup:skus", "NEW-1"),
+        ("HARB-S", "lookup:skus", "HARB-S"),  # keep: the SKU is the item id
+        ("24.00", "times:quantity", "72.00"),
+        ("24.00", "times:0.5", "12.000"),
+        ("24.00", "times:quantity|minus:discount|decimal_2dp", "70.50"),
+        ("24.00", "minus:empty", "24.00"),  # an empty operand counts as zero
+        ("5.00", "nonzero", "5.00"),
+        ("1001", "prefix:SHOP-", "SHOP-1001"),
+        (None, "prefix:SHOP-|default:WEB-GUEST", "WEB-GUEST"),
+        ("#1001", "remove:#", "1001"),
+        (None, "policy:revenue_account", "4000"),
+        ("", "policy:default_dimensions.department", "SALES"),
     ],
 )
 def test_it_transforms(value, spec, expected):
@@ -66,7 +86,8 @@ def test_every_registered_transform_is_covered_above():
     covered = {
         "upper", "lower", "strip", "truncate", "default", "decimal_2dp", "negate",
         "abs", "date_xml", "date_iso", "date", "country_iso2", "country_name",
-        "lookup", "bool", "str",
+        "lookup", "bool", "str", "times", "minus", "nonzero", "prefix", "remove",
+        "policy",
     }  # fmt: skip
     assert set(REGISTRY) == covered
 
@@ -81,6 +102,19 @@ def test_on_no_match_skip_omits_the_field():
     assert run("anything", "lookup:optional") is OMIT
 
 
+@pytest.mark.parametrize("value", ["0", "0.00", "", None])
+def test_nonzero_drops_the_line(value):
+    assert run(value, "nonzero|decimal_2dp") is DROP_LINE
+
+
+def test_policy_values_must_be_set():
+    with pytest.raises(TransformError, match="sets no clearing_account") as e:
+        run(None, "policy:clearing_account")
+    assert e.value.category == "missing_mapping"
+    with pytest.raises(TransformError, match="no posting policy"):
+        apply_chain(None, "policy:revenue_account", SimpleNamespace(policy=None))
+
+
 @pytest.mark.parametrize(
     ("value", "spec", "message"),
     [
@@ -90,6 +124,8 @@ def test_on_no_match_skip_omits_the_field():
         ("x", "lookup:nope", "no value map named 'nope'"),
         ("x", "truncate:many", "whole number"),
         ("x", "frobnicate", "unknown transform"),
+        ("x", "times:2", "not a number"),
+        ("2", "times:missing_field", "times: missing_field is empty"),
     ],
 )
 def test_bad_values_fail_with_a_reason(value, spec, message):
