@@ -140,19 +140,3 @@ def token_invalid() -> RestError:
 def gateway(status: int, code: str, message: str, **kw: Any) -> RestError:
     """A ``GW-nnnn`` error from the gateway in front of the application."""
     return RestError(status, code, message, gateway=True, **kw)
-
-
-def rate_limited(retry_after: int) -> RestError:
-    """429 GW-0010 with every retry header real clients read (WIRE.md B.5)."""
-    seconds = str(max(int(retry_after), 1))
-    return gateway(
-        429,
-        "GW-0010",
-        "API rate limit exceeded",
-        headers=[
-            ("Retry-After", seconds),
-            ("X-IA-Throttle-Limit-RetryAfter", seconds),
-            ("X-IA-Throttle-Limit-Retry-After", seconds),
-            ("X-IA-Throttle-Limit-Remaining", "0"),
-        ],
-    )

@@ -321,7 +321,8 @@ def check_known(body: dict, specs, prefix: str = "") -> None:
             allowed.add(spec.rest)
     for path, _value in _leaves(body):
         top = path.split(".")[0]
-        if top in READ_ONLY_INPUT or top in ("lineNumber", "id") and prefix:
+        # Lines also carry read-only "id" and "lineNumber" a client may echo back.
+        if top in READ_ONLY_INPUT or (prefix and top in ("lineNumber", "id")):
             continue
         if path in allowed or top in allowed:
             continue

@@ -26,9 +26,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, Draft202012Validator
 from referencing import Registry
-from referencing.jsonschema import DRAFT4
+from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from sandbox.rest.fieldmap import Field, Lines, Ref
 from sandbox.rest.objects import CATALOGUE
@@ -86,19 +86,35 @@ def to_json_schema(node: Any) -> Any:
 
 
 @functools.cache
+def dialect(document: str):
+    """(resource specification, validator class) for the document's OpenAPI version.
+
+    3.0.x schemas are draft-4-like plus ``nullable`` (rewritten by
+    ``to_json_schema``); 3.1.x schemas are plain JSON Schema 2020-12.
+    """
+    version = openapi_version(document)
+    if version.startswith("3.0."):
+        return DRAFT4, Draft4Validator
+    if version.startswith("3.1."):
+        return DRAFT202012, Draft202012Validator
+    raise AssertionError(f"{document} is OpenAPI {version}; expected 3.0 or 3.1")
+
+
+@functools.cache
 def registry() -> Registry:
-    """Every document, converted, under its own base URI."""
+    """Every document, converted for its dialect, under its own base URI."""
     resources = []
     for document in DOCUMENTS:
+        spec, _ = dialect(document)
         doc = raw(document)
-        if not openapi_version(document).startswith("3.0"):
-            raise AssertionError(
-                f"{document} is OpenAPI {doc['openapi']}; expected 3.0.x"
-            )
-        resources.append(
-            (BASE + f"{document}.json", DRAFT4.create_resource(to_json_schema(doc)))
-        )
+        contents = to_json_schema(doc) if spec is DRAFT4 else doc
+        resources.append((BASE + f"{document}.json", spec.create_resource(contents)))
     return Registry().with_resources(resources)
+
+
+def _validator(document: str, ref: str):
+    _, cls = dialect(document)
+    return cls({"$ref": ref}, registry=registry())
 
 
 def _pointer(*parts: str) -> str:
@@ -115,9 +131,7 @@ def operation(document: str, path: str, method: str) -> dict[str, Any]:
     return paths[path][method]
 
 
-def response_validator(
-    document: str, path: str, method: str, status: int
-) -> Draft4Validator:
+def response_validator(document: str, path: str, method: str, status: int):
     """A validator for the JSON body of one documented response."""
     responses = operation(document, path, method)["responses"]
     assert str(status) in responses, f"{method.upper()} {path} documents no {status}"
@@ -141,18 +155,15 @@ def response_validator(
                 "schema",
             )
         )
-    return Draft4Validator({"$ref": ref}, registry=registry())
+    return _validator(document, ref)
 
 
-def component(document: str, name: str) -> Draft4Validator:
+def component(document: str, name: str):
     """A validator for ``#/components/schemas/<name>``."""
-    return Draft4Validator(
-        {"$ref": BASE + f"{document}.json#/components/schemas/{name}"},
-        registry=registry(),
-    )
+    return _validator(document, BASE + f"{document}.json#/components/schemas/{name}")
 
 
-def errors_of(validator: Draft4Validator, body: Any) -> list[str]:
+def errors_of(validator, body: Any) -> list[str]:
     """Readable validation errors, empty when the body conforms."""
     return [
         f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}"
@@ -331,13 +342,7 @@ def test_model_conforms(api, case):
     if result["lists"]:
         # Both non-array branches of the official oneOf accept any object, so a
         # model with lists can only be checked against the "object" branch.
-        branch = Draft4Validator(
-            {
-                "$ref": BASE
-                + "common-resources.json#/components/schemas/object-model/oneOf/2"
-            },
-            registry=registry(),
-        )
+        branch = component("common-resources", "object-model/oneOf/2")
         assert errors_of(branch, result) == []
         assert "lines" in result["lists"]
     else:
