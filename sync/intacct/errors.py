@@ -154,7 +154,6 @@ _AUTH_TEXT = (
     "invalid web services authorization",
     "token is not valid",
 )
-_NOT_SUPPORTED_TEXT = ("object definition", "unknown function", "not supported")
 
 
 def _classify_xml(details: tuple[ErrorDetail, ...]) -> type[IntacctError]:
@@ -162,6 +161,8 @@ def _classify_xml(details: tuple[ErrorDetail, ...]) -> type[IntacctError]:
     text = " ".join(
         f"{d.errorno} {d.description} {d.description2}" for d in details
     ).lower()
+    if any(t in text for t in ("unknown function", "object definition")):
+        return NotSupported  # the gateway lacks this function or object
     if nos & _AUTH_NOS or any(t in text for t in _AUTH_TEXT):
         return AuthError
     if "permission" in text:
@@ -173,8 +174,6 @@ def _classify_xml(details: tuple[ErrorDetail, ...]) -> type[IntacctError]:
     if "BL34000061" in nos or "already exists" in text or "duplicate" in text:
         return DuplicateRecord
     if "non-existing" in text or "does not exist" in text or "not found" in text:
-        if any(t in text for t in _NOT_SUPPORTED_TEXT):
-            return NotSupported
         return NotFound
     if "XL03000003" in nos or "readmore failed" in text or "query failed" in text:
         return ValidationError

@@ -64,10 +64,12 @@ def check_permissions(client: IntacctClient) -> dict[str, bool]:
         results = client.xml.run([fn for _, fn in probes])
         allowed = {}
         for (action, _), result in zip(probes, results, strict=True):
-            denied = not result.ok and isinstance(
-                errors.from_xml_errors(result.errors), errors.PermissionDenied
+            # Denied, or not offered at all by this tenant's gateway.
+            refused = not result.ok and isinstance(
+                errors.from_xml_errors(result.errors),
+                errors.PermissionDenied | errors.NotSupported,
             )
-            allowed[action] = not denied
+            allowed[action] = not refused
         return allowed
     return _rest_probes(client)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sync.intacct import errors
@@ -167,7 +168,30 @@ def _send_xml(client, group: list[_Planned], atomic: bool) -> list[Outcome]:
             out.append(_send_one(client, p, REST))
         else:
             out.append(error)
+    _resolve_record_numbers(client, group, out)
     return out
+
+
+def _resolve_record_numbers(client, group: list[_Planned], out: list) -> None:
+    """Legacy document functions answer with the document ID ("Sales Order-SO1"),
+    not the RECORDNO: look those up, one query for the whole request."""
+    pending = [
+        (i, p)
+        for i, p in enumerate(group)
+        if isinstance(out[i], WriteResult) and not out[i].key.isdigit()
+    ]
+    by_obj: dict[str, list[tuple[int, _Planned]]] = defaultdict(list)
+    for i, p in pending:
+        by_obj[p.module.SPEC.xml_object].append((i, p))
+    for obj, items in by_obj.items():
+        try:
+            hits = find(client, obj, [p.ref for _, p in items], protocol=XML)
+        except errors.IntacctError:
+            continue  # the ID is still right; the key stays as Intacct gave it
+        for i, p in items:
+            hit = hits.get(p.ref)
+            if hit is not None:
+                out[i] = replace(out[i], key=hit.key, id=hit.id or out[i].id)
 
 
 # -- one write, routed ------------------------------------------------------
