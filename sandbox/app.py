@@ -228,40 +228,60 @@ def throttle_headers(decision: Decision) -> list[tuple[str, str]]:
 
 def throttled(api: str, decision: Decision) -> Response:
     """429 GW-0010 in the API's own shape. [S: WIRE.md A.3, B.5]"""
+    headers = throttle_headers(decision)
     if api == "rest":
+        shaped = _rest_shape("rate_limited_response", decision.retry_after)
+        if shaped is not None:
+            return _merge_headers(shaped, headers)
         payload = {
             "ia::error": {"code": "GW-0010", "message": "API rate limit exceeded"},
             "ia::meta": {"totalCount": 1, "totalSuccess": 0, "totalError": 1},
         }
-        return json_response(429, payload, throttle_headers(decision))
+        return json_response(429, payload, headers)
     from sandbox.xml import render
 
     body = render.gateway_error("GW-0010", "API rate limit exceeded")
-    return Response(
-        429, [("Content-Type", render.CONTENT_TYPE), *throttle_headers(decision)], body
-    )
+    return Response(429, [("Content-Type", render.CONTENT_TYPE), *headers], body)
 
 
 def fault_response(api: str, status: int | None) -> Response:
     """What an injected 5xx looks like on the wire."""
+    status = status or 500
     if status == 524:
         # Cloudflare's own page: the origin kept working but the CDN gave up.
         body = b"<html><body><h1>524: A timeout occurred</h1></body></html>"
         return Response(524, [("Content-Type", "text/html; charset=UTF-8")], body)
-    message = (
-        "The Service is Temporarily Off-line"
-        if status == 503
-        else "Internal Server Error"
-    )
-    code = "GW-0002" if status == 503 else "GW-0001"
     if api == "rest":
-        return json_response(
-            status or 500, {"ia::error": {"code": code, "message": message}}
-        )
+        shaped = _rest_shape("fault_response", status)
+        if shaped is not None:
+            return shaped
+        error = {"code": "GW-0001", "message": "Unable to process request"}
+        return json_response(status, {"ia::error": error})
     from sandbox.xml import render
 
-    body = render.gateway_error(code, message)
-    return Response(status or 500, [("Content-Type", render.CONTENT_TYPE)], body)
+    # FY-XML maps this text to its InternalServerError. [S: WIRE.md A.3]
+    message = (
+        "The Service is Temporarily Off-line" if status == 503 else "Internal Error"
+    )
+    body = render.gateway_error("GW-0001", message)
+    return Response(status, [("Content-Type", render.CONTENT_TYPE)], body)
+
+
+def _rest_shape(name: str, argument) -> Response | None:
+    """Let sandbox.rest render REST-shaped gateway errors when it offers to."""
+    try:
+        from sandbox import rest
+
+        status_line, headers, body = getattr(rest, name)(argument)
+    except (ImportError, AttributeError):
+        return None
+    return Response(int(status_line.split()[0]), list(headers), body)
+
+
+def _merge_headers(response: Response, extra: list[tuple[str, str]]) -> Response:
+    present = {name.lower() for name, _ in response.headers}
+    response.headers += [(n, v) for n, v in extra if n.lower() not in present]
+    return response
 
 
 def method_not_allowed() -> Response:
