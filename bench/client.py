@@ -72,6 +72,25 @@ def sandbox_server(latency_ms: int):
         proc.wait(timeout=10)
 
 
+def server_counts(base_url: str) -> dict:
+    """The sandbox's own counters: requests per API, billed transactions, peak
+    concurrency. Counted at the server, so no contender can under-report."""
+    import httpx
+
+    return httpx.get(f"{base_url}/_sandbox/counts", timeout=30).json()
+
+
+def measured(base_url: str, n: int) -> dict:
+    counts = server_counts(base_url)
+    requests = sum(counts["_requests"].values())
+    billed = sum(counts["_billed"].values())
+    return {
+        "requests_per_record": round(requests / n, 4),
+        "transactions_per_record": round(billed / n, 4),
+        "server_peak_concurrency": max(counts["_peak_concurrency"].values(), default=0),
+    }
+
+
 def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -85,7 +104,6 @@ def key(kind: str, i: int) -> str:
 
 def run_hub(base_url: str, n: int, concurrency: int) -> dict:
     from sandbox.company import demo_credentials
-
     from sync.intacct import (
         ARInvoice,
         Credentials,
@@ -141,14 +159,16 @@ def run_hub(base_url: str, n: int, concurrency: int) -> dict:
             f"hub: {len(failures)} failed writes, first: {failures[0]!r}",
             file=sys.stderr,
         )
+    server = measured(base_url, n)
     return {
         "contender": "hub-client",
         "records_per_s": round(n / elapsed, 2),
-        "requests_per_record": round(client.requests_sent / n, 4),
-        "transactions_per_record": round(client.transactions / n, 4),
+        **server,
         "duplicates": duplicates(base_url, n),
         "peak_rss_mb": peak_rss_mb(),
         "failed": len(failures),
+        "client_requests_per_record": round(client.requests_sent / n, 4),
+        "client_metered_transactions_per_record": round(client.transactions / n, 4),
     }
 
 
@@ -159,6 +179,7 @@ def run_sdk(base_url: str, n: int) -> dict:
     import requests
     from sageintacctsdk import SageIntacctSDK
     from sageintacctsdk.apis import ApiBase, api_base
+
     from sandbox.company import demo_credentials
 
     url = f"{base_url}/ia/xml/xmlgw.phtml"
@@ -214,15 +235,15 @@ def run_sdk(base_url: str, n: int) -> dict:
             if failed == 1:
                 print(f"sdk: first failure {exc!r}", file=sys.stderr)
     elapsed = time.perf_counter() - started
+    server = measured(base_url, n)
     return {
         "contender": "sageintacctsdk-loop",
         "records_per_s": round(n / elapsed, 2),
-        "requests_per_record": round(counter["requests"] / n, 4),
-        # one create per customer and per invoice; the SDK does no pre-reads
-        "transactions_per_record": 2.0,
+        **server,
         "duplicates": duplicates(base_url, n),
         "peak_rss_mb": peak_rss_mb(),
         "failed": failed,
+        "client_requests_per_record": round(counter["requests"] / n, 4),
     }
 
 
@@ -231,7 +252,6 @@ def duplicates(base_url: str, n: int) -> int:
     from collections import Counter
 
     from sandbox.company import demo_credentials
-
     from sync.intacct import Credentials, IntacctClient
 
     creds = Credentials.from_dict(demo_credentials(), base_url=base_url)
