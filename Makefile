@@ -30,6 +30,7 @@ var:
 # The web server and a django-q2 cluster side by side; Ctrl-C stops both.
 run: $(VENV)/.runtime | var
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py ensure_schedules
 	$(BIN)/python manage.py demo_setup --base-url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py demo_data --orders 200 --seed 1 2>&1 | tail -n 1
 	@$(BIN)/python manage.py qcluster & qpid=$$!; \

@@ -1,5 +1,6 @@
 """Intacct Hub settings: one module, driven by the environment (see .env.example)."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -103,7 +104,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too: an in-memory shared-cache database answers concurrent
     # writers with "table is locked" instead of waiting, unlike the real thing.
     DATABASES["default"].setdefault("TEST", {}).setdefault(
-        "NAME", str(VAR_DIR / "test-intacct_hub.sqlite3")
+        # One file per test process, so concurrent runs never share a database.
+        "NAME", str(VAR_DIR / f"test-intacct_hub-{os.getpid()}.sqlite3")
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -2,6 +2,7 @@
 with every other worker through the database, its refresh tokens stored encrypted."""
 
 from .intacct import Credentials, IntacctClient
+from .intacct.xmlgw.session import SessionCache
 from .models import Connection
 from .throttle import DatabaseConcurrencyLimiter, DatabaseMeter, DatabaseRateLimiter
 
@@ -22,6 +23,11 @@ def connection_credentials(connection):
     )
 
 
+#: XML sessions outlive one client: every pass of this worker process reuses them
+#: (keyed by company/entity) instead of logging in again.
+SESSIONS = SessionCache()
+
+
 def client_for(connection, *, http_transport=None, **options):
     """A ready client; ``http_transport`` lets tests reach the sandbox in-process."""
 
@@ -40,5 +46,6 @@ def client_for(connection, *, http_transport=None, **options):
         ),
         meter=DatabaseMeter(connection.pk),
         on_refresh_token=store_refresh_token,
+        sessions=options.pop("sessions", SESSIONS),
         **options,
     )

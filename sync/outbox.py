@@ -23,10 +23,12 @@ S = Posting.Status
 
 
 def due_postings(*, connection_id, now):
-    """Pending rows whose time has come and whose dependency, if any, is posted."""
+    """Rows whose time has come — pending ones, and uncertain ones awaiting their
+    verifying pre-read — whose dependency, if any, is posted."""
+    due = Q(status=S.PENDING) | Q(status=S.UNCERTAIN)
     return (
         Posting.objects.filter(
-            connection_id=connection_id, status=S.PENDING, next_attempt_at__lte=now
+            due, connection_id=connection_id, next_attempt_at__lte=now
         )
         .filter(Q(depends_on__isnull=True) | Q(depends_on__status=S.POSTED))
         .order_by("next_attempt_at", "id")
@@ -42,8 +44,8 @@ def postings_claim(*, connection_id, limit, worker="worker", now=None):
         if db.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         ids = list(due.values_list("id", flat=True)[:limit])
-        # Guarded: a row another claimer took in between is no longer pending.
-        Posting.objects.filter(id__in=ids, status=S.PENDING).update(
+        # Guarded: a row another claimer took in between is no longer due.
+        Posting.objects.filter(id__in=ids, status__in=[S.PENDING, S.UNCERTAIN]).update(
             status=S.IN_FLIGHT,
             leased_by=token,
             lease_expires_at=now + LEASE,

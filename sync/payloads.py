@@ -36,6 +36,11 @@ RECORD_OF_ACTION = {
 }
 
 
+def client_action(action):
+    """The client's name for a hub action (the summary is a journal entry)."""
+    return "post_journal_entry" if action == Action.POST_GL_SUMMARY else str(action)
+
+
 class PayloadError(ValueError):
     """The payload does not fit the action's record; the message names the field."""
 

@@ -40,6 +40,12 @@ class Connection(models.Model):
         blank=True,
         related_name="connections",
     )
+    sources = models.ManyToManyField(
+        "commerce.Source",
+        blank=True,
+        related_name="connections",
+        help_text="Feeds whose records post into this Intacct company.",
+    )
     routing = models.JSONField(
         default=dict,
         blank=True,

@@ -206,15 +206,24 @@ def failures_supersede(*, posting):
     ).select_related("posting")
     count = 0
     for failure in stale:
-        failure.posting.set_status(S.SKIPPED, save=False)
-        failure.posting.skip_reason = f"superseded by posting {posting.pk}"
-        failure.posting.save(update_fields=["status", "skip_reason", "updated_at"])
-        _resolve(failure, resolution=Failure.Resolution.SUPERSEDED, user=None)
-        AuditEvent.objects.create(
-            action=AuditEvent.Action.AUTO_RESOLVED,
+        failures_supersede_one(
             failure=failure,
-            posting=failure.posting,
+            reason=f"superseded by posting {posting.pk}",
             details={"superseded_by": posting.pk},
         )
         count += 1
     return count
+
+
+def failures_supersede_one(*, failure, reason, details=None):
+    """Close one failure because newer work replaced its posting."""
+    failure.posting.set_status(S.SKIPPED, save=False)
+    failure.posting.skip_reason = reason[:500]
+    failure.posting.save(update_fields=["status", "skip_reason", "updated_at"])
+    _resolve(failure, resolution=Failure.Resolution.SUPERSEDED, user=None, note=reason)
+    AuditEvent.objects.create(
+        action=AuditEvent.Action.AUTO_RESOLVED,
+        failure=failure,
+        posting=failure.posting,
+        details=details or {"reason": reason},
+    )

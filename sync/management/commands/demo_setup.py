@@ -1,10 +1,11 @@
-"""Make the embedded default usable at once: a demo admin and a demo connection to the
-bundled sandbox. Refuses to run outside HUB_ENV=embedded."""
+"""Make the embedded default usable at once: a demo admin, the demo Shopify source and
+a demo connection to the bundled sandbox that it feeds. Embedded mode only."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from commerce.management.commands.demo_data import demo_source
 from mappings.models import MappingSet
 from sync.models import Connection
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         mapping_set, _ = MappingSet.objects.get_or_create(
             name="Default", defaults={"description": "Created by demo_setup."}
         )
-        Connection.objects.update_or_create(
+        connection, _ = Connection.objects.update_or_create(
             slug="sandbox-demo",
             defaults={
                 "name": "Bundled Intacct sandbox",
@@ -63,3 +64,4 @@ class Command(BaseCommand):
                 "mapping_set": mapping_set,
             },
         )
+        connection.sources.add(demo_source())

@@ -1,0 +1,351 @@
+"""The executor: claim due postings, send them to Intacct in batches, settle each.
+
+No database transaction is open while the client talks to Intacct: the claim is
+committed first (the lease), and each outcome is written afterwards in its own
+short transaction. A write whose outcome is unknown becomes ``uncertain`` and goes
+out again only through a pre-read by its reference (link if found, else re-post
+with the same idempotency key).
+"""
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from mappings.models import Action, OwnershipRule
+from mappings.selectors import mapping_rules
+
+from .. import intacct
+from ..clients import client_for
+from ..intacct import DocumentRef, Write, WriteResult, redact_excerpt
+from ..intacct.objects import registry
+from ..models import Connection, ExternalRef, Posting, PostingAttempt, SyncRun
+from ..outbox import postings_claim
+from ..payloads import PayloadError, build_record, client_action
+from ..retry import retry_delay
+from .failures import failure_record, failures_supersede
+
+log = logging.getLogger(__name__)
+
+S = Posting.Status
+EXCERPT_LIMIT = 4000
+
+
+class OwnershipConflict(intacct.IntacctError):
+    """The ownership rule forbids the write the record needs."""
+
+
+#: Failure category of each client error, most specific first.
+CATEGORIES = (
+    (OwnershipConflict, "ownership_conflict"),
+    (intacct.AuthError, "auth"),
+    (intacct.PermissionDenied, "permission"),
+    (intacct.ValidationError, "validation"),
+    (intacct.RateLimited, "rate_limited"),
+    (intacct.ServiceUnavailable, "transport"),
+    (intacct.TransportError, "transport"),
+    (intacct.IntacctError, "business"),
+)
+
+
+@dataclass
+class ExecutionReport:
+    claimed: int = 0
+    posted: int = 0
+    failed: int = 0
+    retrying: int = 0
+    uncertain: int = 0
+    paused: bool = False
+    outcomes: dict = field(default_factory=dict)
+
+
+def category_of(error):
+    # Intacct's business layer numbers its refusals BL…; REST still answers 422 for
+    # them, but to a controller "unknown account" is a business error, not a typo.
+    if isinstance(error, intacct.ValidationError) and error.errorno.startswith("BL"):
+        return "business"
+    return next(name for cls, name in CATEGORIES if isinstance(error, cls))
+
+
+def postings_execute(*, connection_id, worker="worker", limit=100, **client_options):
+    """One pass for one connection: claim up to ``limit`` due postings and send them."""
+    connection = Connection.objects.select_related("mapping_set").get(pk=connection_id)
+    report = ExecutionReport()
+    if connection.paused_at or not connection.active:
+        report.paused = True
+        return report
+    claimed = postings_claim(connection_id=connection_id, limit=limit, worker=worker)
+    report.claimed = len(claimed)
+    if not claimed:
+        return report
+    rules = mapping_rules(connection.mapping_set) if connection.mapping_set else None
+    groups = _groups(claimed, rules, report)
+    http_log = []
+    with client_for(connection, on_attempt=http_log.append, **client_options) as client:
+        for kind, group in groups:
+            _send(client, connection, kind, group, http_log, report)
+    return report
+
+
+def _groups(claimed, rules, report):
+    """Writes grouped by how they go out: link-only ones are looked up, never sent;
+    ones whose earlier outcome is unknown are pre-read first; the rest are sent."""
+    groups = {"link": [], "verify": [], "send": []}
+    for posting in claimed:
+        try:
+            write = _write_for(posting, rules)
+        except (PayloadError, ValueError) as exc:
+            failure_record(posting=posting, category="validation", message=str(exc))
+            report.failed += 1
+            continue
+        if getattr(write, "link_only", False):
+            groups["link"].append((posting, write.write))
+        elif posting.attempt_count > 1:
+            groups["verify"].append((posting, write))
+        else:
+            groups["send"].append((posting, write))
+    return [(kind, group) for kind, group in groups.items() if group]
+
+
+@dataclass
+class LinkOnly:
+    write: Write
+    link_only: bool = True
+
+
+def _write_for(posting, rules):
+    if posting.action == Action.REVERSE_OR_VOID:
+        payload = posting.payload
+        return DocumentRef(payload["object"], payload["key"], payload["id"])
+    record = build_record(posting.action, posting.payload)
+    hub_may = (
+        rules.ownership_for(posting.action).hub_may
+        if rules
+        else OwnershipRule.HubMay.CREATE_AND_UPDATE
+    )
+    write = Write(
+        client_action(posting.action),
+        record,
+        posting.idempotency_key,
+        update=hub_may == OwnershipRule.HubMay.CREATE_AND_UPDATE,
+    )
+    return LinkOnly(write) if hub_may == OwnershipRule.HubMay.LINK_ONLY else write
+
+
+def _link_only(client, group):
+    """Find each record by its reference; a missing one is an ownership conflict."""
+    outcomes = {}
+    by_object = {}
+    for posting, write in group:
+        module = registry.module_for(write.action)
+        reference = module.reference(write.record, write.idempotency_key)
+        by_object.setdefault(module.SPEC.xml_object, []).append((posting, reference))
+    for obj, items in by_object.items():
+        try:
+            found = client.find(obj, [ref for _, ref in items])
+        except intacct.IntacctError as exc:
+            outcomes.update({p.pk: exc for p, _ in items})
+            continue
+        for posting, reference in items:
+            hit = found.get(reference)
+            outcomes[posting.pk] = (
+                WriteResult(
+                    posting.action,
+                    "linked",
+                    hit.key,
+                    hit.id,
+                    hit.protocol,
+                    posting.idempotency_key,
+                    reference,
+                )
+                if hit
+                else OwnershipConflict(
+                    f"link-only: no {obj} with reference {reference!r} in Intacct, "
+                    "and the ownership rule forbids creating one"
+                )
+            )
+    return outcomes
+
+
+def _send(client, connection, kind, group, http_log, report):
+    started = time.monotonic()
+    del http_log[:]
+    if kind == "link":
+        outcomes = _link_only(client, group)
+    else:
+        outcomes = _post(client, group, pre_read=kind == "verify")
+    duration_ms = int((time.monotonic() - started) * 1000)
+    excerpt = _excerpts(http_log, connection.secret_values())
+    for posting, _ in group:
+        _settle(connection, posting, outcomes[posting.pk], excerpt, duration_ms, report)
+
+
+def _post(client, group, *, pre_read):
+    writes = [w for _, w in group if isinstance(w, Write)]
+    try:
+        results = client.post_many(writes, pre_read=pre_read) if writes else []
+    except intacct.IntacctError as exc:  # the whole batch failed the same way
+        results = [exc] * len(writes)
+    results = iter(results)
+    outcomes = {}
+    for posting, write in group:
+        if isinstance(write, Write):
+            outcomes[posting.pk] = next(results)
+        else:
+            outcomes[posting.pk] = _reverse(client, posting, write)
+    return outcomes
+
+
+def _reverse(client, posting, document):
+    try:
+        day = dt.date.fromisoformat(posting.payload.get("date"))
+        return client.reverse_or_void(
+            document, idempotency_key=posting.idempotency_key, date=day
+        )
+    except intacct.IntacctError as exc:
+        return exc
+
+
+def _excerpts(http_log, secrets):
+    request = "\n".join(f"{a.method} {a.url}\n{a.request_excerpt}" for a in http_log)
+    response = "\n".join(f"{a.status} {a.response_excerpt}" for a in http_log)
+    return (
+        redact_excerpt(request, secrets)[:EXCERPT_LIMIT],
+        redact_excerpt(response, secrets)[:EXCERPT_LIMIT],
+        http_log[-1].status if http_log else None,
+    )
+
+
+def _settle(connection, posting, outcome, excerpt, duration_ms, report):
+    request_excerpt, response_excerpt, status = excerpt
+    attempt = PostingAttempt(
+        posting=posting,
+        number=posting.attempt_count,
+        request_excerpt=request_excerpt,
+        response_excerpt=response_excerpt,
+        http_status=status,
+        duration_ms=duration_ms,
+    )
+    if isinstance(outcome, WriteResult):
+        attempt.protocol = outcome.protocol
+        attempt.outcome = (
+            PostingAttempt.Outcome.LINKED
+            if outcome.outcome == "linked"
+            else PostingAttempt.Outcome.POSTED
+        )
+        _posted(posting, outcome, attempt)
+        report.posted += 1
+    elif isinstance(outcome, intacct.OutcomeUnknown):
+        attempt.outcome = PostingAttempt.Outcome.UNKNOWN
+        _save_with(attempt, posting, S.UNCERTAIN, next_attempt_at=timezone.now())
+        report.uncertain += 1
+    elif isinstance(outcome, intacct.AuthError):
+        attempt.outcome = PostingAttempt.Outcome.TRANSIENT_ERROR
+        attempt.error_code = outcome.errorno or ""
+        _pause(connection, outcome)
+        _save_with(attempt, posting, S.PENDING, next_attempt_at=timezone.now())
+        report.paused = True
+    else:
+        _errored(posting, outcome, attempt, report)
+    report.outcomes[posting.pk] = attempt.outcome
+
+
+def _save_with(attempt, posting, status, **fields):
+    with transaction.atomic():
+        attempt.save()
+        posting.set_status(status, save=False)
+        for name, value in fields.items():
+            setattr(posting, name, value)
+        posting.lease_expires_at, posting.leased_by = None, ""
+        posting.save()
+
+
+def _posted(posting, result, attempt):
+    with transaction.atomic():
+        attempt.save()
+        posting.result_key, posting.result_id = result.key or "", result.id or ""
+        posting.set_status(S.POSTED, save=False)
+        posting.lease_expires_at, posting.leased_by = None, ""
+        posting.save()
+        _bind(posting, result)
+        if posting.run_id:
+            SyncRun.objects.filter(pk=posting.run_id).update(posted=F("posted") + 1)
+    failures_supersede(posting=posting)
+
+
+def _bind(posting, result):
+    record = posting.source_record
+    if record is None or not result.key or posting.action == Action.REVERSE_OR_VOID:
+        return
+    try:
+        with transaction.atomic():
+            ExternalRef.objects.update_or_create(
+                connection_id=posting.connection_id,
+                source_id=record.source_id,
+                source_kind=record.kind,
+                external_id=record.external_id,
+                intacct_object=posting.intacct_object,
+                defaults={
+                    "intacct_key": result.key,
+                    "intacct_id": result.id or "",
+                    "linked": result.outcome == "linked",
+                },
+            )
+    except IntegrityError:
+        # Another source identity is already bound to this Intacct record (two
+        # storefront customers matched one Intacct customer): keep the first binding.
+        log.warning(
+            "posting %s: %s %s is already bound to another record",
+            posting.pk,
+            posting.intacct_object,
+            result.key,
+        )
+
+
+def _errored(posting, error, attempt, report):
+    attempt.protocol = getattr(error, "protocol", "") or ""
+    attempt.error_code = (error.errorno or error.code or "")[:40]
+    attempt.http_status = error.status_code or attempt.http_status
+    delay = None
+    if error.retryable:
+        delay = retry_delay(
+            posting.attempt_count, retry_after=getattr(error, "retry_after", None)
+        )
+    if delay is not None:
+        attempt.outcome = PostingAttempt.Outcome.TRANSIENT_ERROR
+        _save_with(attempt, posting, S.PENDING, next_attempt_at=timezone.now() + delay)
+        report.retrying += 1
+        return
+    attempt.outcome = PostingAttempt.Outcome.PERMANENT_ERROR
+    attempt.save()
+    failure_record(
+        posting=posting,
+        category=category_of(error),
+        message=error.message,
+        errorno=error.errorno,
+        description2=error.description2,
+        correction=error.correction,
+        support_id=error.support_id,
+        details={"description": error.description, "protocol": error.protocol},
+    )
+    if posting.run_id:
+        SyncRun.objects.filter(pk=posting.run_id).update(failed=F("failed") + 1)
+    report.failed += 1
+
+
+def _pause(connection, error):
+    """Intacct refused our credentials: stop every posting of this connection until a
+    person fixes them, instead of failing each one."""
+    Connection.objects.filter(pk=connection.pk, paused_at=None).update(
+        paused_at=timezone.now(),
+        pause_reason=f"Intacct refused the login: {error}"[:500],
+    )
+
+
+def connection_resume(*, connection):
+    """Close the circuit breaker after the credentials were fixed."""
+    Connection.objects.filter(pk=connection.pk).update(paused_at=None, pause_reason="")

@@ -1,0 +1,327 @@
+"""The planner: which intended writes (Postings) a source record calls for.
+
+It reads the connection's rules (ownership, posting policy, field mappings), maps
+the record once, and creates Postings with deterministic idempotency keys — so
+planning the same record twice finds the same rows instead of making new ones.
+Dependencies (customer before its invoice, invoice before its credit memo) are
+``depends_on`` links the executor honours.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+
+from commerce.models import SourceRecord
+from commerce.records import NormalizedRecord, records_store
+from mappings.engine import map_record
+from mappings.models import Action, OwnershipRule
+from mappings.selectors import mapping_rules
+
+from ..intacct.objects import registry
+from ..models import Posting
+from ..payloads import client_action
+from .failures import failure_record, failures_supersede_one
+
+log = logging.getLogger(__name__)
+
+S = Posting.Status
+INTACCT_OBJECT = {
+    action: registry.module_for(client_action(action)).SPEC.xml_object
+    for action in Action
+    if action != Action.REVERSE_OR_VOID
+}
+DOCUMENT_ACTIONS = (Action.POST_SALES_ORDER, Action.POST_AR_INVOICE)
+PAID = {"paid", "partially_refunded", "refunded"}
+
+
+@dataclass
+class PlanContext:
+    connection: object
+    rules: object
+    run: object = None
+    created: list = field(default_factory=list)
+
+
+def source_identity(record):
+    return f"{record.source_id}/{record.kind}/{record.external_id}"
+
+
+def policy_for(rules, channel):
+    """The posting policy of ``channel``, else the catch-all (blank channel) one."""
+    by_channel = {p["channel"]: p for p in rules.policies}
+    return by_channel.get(channel or "") or by_channel.get("")
+
+
+def is_final(order, finality):
+    if order.get("cancelled_at"):
+        return False
+    if finality == "paid":
+        return order.get("financial_status") in PAID
+    if finality == "fulfilled":
+        return order.get("fulfillment_status") == "fulfilled"
+    return bool(order.get("closed_at"))
+
+
+def business_date(payload):
+    stamp = payload.get("processed_at") or payload.get("created_at") or ""
+    try:
+        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def context_for(connection, *, run=None):
+    if connection.mapping_set_id is None:
+        raise ValueError(f"connection {connection.slug} has no mapping set")
+    return PlanContext(connection, mapping_rules(connection.mapping_set), run)
+
+
+def record_plan(*, ctx, record):
+    """Plan the Postings ``record`` calls for; returns the ones created now."""
+    planner = PLANNERS.get(record.kind)
+    if planner is None or record.is_tombstone and record.kind != "order":
+        return []
+    before = len(ctx.created)
+    planner(ctx, record)
+    return ctx.created[before:]
+
+
+def _ensure(
+    ctx, record, action, *, depends_on=None, skip_reason="", operation="create"
+):
+    """Get or create the posting of (record version, action); map it when new."""
+    key = Posting.make_idempotency_key(
+        connection_id=ctx.connection.pk,
+        action=action,
+        source_identity=source_identity(record),
+        version=record.version,
+    )
+    existing = Posting.objects.filter(idempotency_key=key).first()
+    if existing:
+        return existing
+    mapped = map_record(record.payload, ctx.rules, action=action, operation=operation)
+    posting = Posting(
+        connection=ctx.connection,
+        run=ctx.run,
+        source_record=record,
+        action=action,
+        intacct_object=INTACCT_OBJECT.get(action, ""),
+        idempotency_key=key,
+        depends_on=depends_on,
+        payload=mapped.body(),
+        mapping_version=mapped.mapping_version,
+    )
+    try:
+        with transaction.atomic():
+            posting.save()
+    except IntegrityError:  # planned concurrently by another worker: same key
+        return Posting.objects.get(idempotency_key=key)
+    ctx.created.append(posting)
+    if skip_reason:
+        posting.skip_reason = skip_reason[:500]
+        posting.set_status(S.SKIPPED, save=False)
+        posting.save(update_fields=["status", "skip_reason"])
+    elif not mapped.ok:
+        first = mapped.errors[0]
+        failure_record(
+            posting=posting,
+            category=first.category,
+            message="; ".join(
+                f"{e.target or action}: {e.message}" for e in mapped.errors
+            ),
+            details={"errors": [e.__dict__ for e in mapped.errors]},
+        )
+    return posting
+
+
+def _hub_may(ctx, action):
+    return ctx.rules.ownership_for(action).hub_may
+
+
+def plan_customer(ctx, record):
+    if _hub_may(ctx, Action.UPSERT_CUSTOMER) != OwnershipRule.HubMay.NEVER:
+        _ensure(ctx, record, Action.UPSERT_CUSTOMER)
+
+
+def plan_product(ctx, record):
+    if _hub_may(ctx, Action.UPSERT_ITEM) != OwnershipRule.HubMay.NEVER:
+        _ensure(ctx, record, Action.UPSERT_ITEM)
+
+
+def plan_inventory(ctx, record):
+    action = Action.POST_INVENTORY_ADJUSTMENT
+    if _hub_may(ctx, action) != OwnershipRule.HubMay.NEVER:
+        _ensure(ctx, record, action)
+
+
+def customer_of_order(ctx, order_record):
+    """The customer record an order belongs to (derived from the order if the source
+    never sent it on its own), or None for a guest checkout."""
+    buyer = order_record.payload.get("customer") or None
+    if not buyer:
+        return None
+    latest = (
+        SourceRecord.objects.filter(
+            source_id=order_record.source_id, kind="customer", external_id=buyer["id"]
+        )
+        .order_by("-version")
+        .first()
+    )
+    if latest:
+        return latest
+    order = order_record.payload
+    derived = NormalizedRecord(
+        "customer",
+        buyer["id"],
+        {
+            "id": buyer["id"],
+            "email": buyer.get("email") or order.get("email"),
+            "first_name": buyer.get("first_name"),
+            "last_name": buyer.get("last_name"),
+            "default_address": order.get("billing_address"),
+            "updated_at": order["updated_at"],
+        },
+    )
+    records_store(source=order_record.source, records=[derived])
+    return (
+        SourceRecord.objects.filter(
+            source_id=order_record.source_id, kind="customer", external_id=buyer["id"]
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
+def document_postings(ctx, record):
+    """Earlier and current document postings of every version of this order."""
+    return Posting.objects.filter(
+        connection=ctx.connection,
+        action__in=DOCUMENT_ACTIONS,
+        source_record__source_id=record.source_id,
+        source_record__kind=record.kind,
+        source_record__external_id=record.external_id,
+    )
+
+
+def plan_order(ctx, record):
+    order = record.payload
+    earlier = document_postings(ctx, record).exclude(source_record=record)
+    if record.is_tombstone or order.get("cancelled_at"):
+        plan_cancellation(ctx, record, earlier)
+        return
+    if earlier.filter(status__in=[S.IN_FLIGHT, S.UNCERTAIN]).exists():
+        return  # wait until the earlier version's outcome is known
+    channel = order.get("channel") or order.get("store") or ""
+    policy = policy_for(ctx.rules, channel)
+    if policy is None:
+        posting = _ensure(ctx, record, Action.POST_AR_INVOICE)
+        if posting.status == S.PENDING:
+            failure_record(
+                posting=posting,
+                category="missing_mapping",
+                message=f"no posting policy for channel {channel or '(none)'}",
+            )
+        return
+    if not is_final(order, policy["finality_event"]) or policy["mode"] == "summary":
+        return  # not final yet, or rolled up by the summary builder
+    if earlier.filter(status=S.POSTED).exists():
+        return  # already in the ledger; edits after posting are corrections
+    for stale in earlier.filter(status__in=[S.PENDING, S.FAILED]):
+        _supersede(stale, record)
+    cutover = policy.get("cutover_date")
+    day = business_date(order)
+    skip = ""
+    if cutover and day and day < dt.date.fromisoformat(cutover):
+        skip = f"dated {day}, before the cut-over date {cutover}"
+    customer = None if skip else customer_of_order(ctx, record)
+    parent = None
+    if customer is not None:
+        plan_customer(ctx, customer)
+        parent = Posting.objects.filter(
+            connection=ctx.connection,
+            action=Action.UPSERT_CUSTOMER,
+            source_record=customer,
+        ).first()
+    documents = {
+        "ar_invoice": [Action.POST_AR_INVOICE],
+        "sales_order": [Action.POST_SALES_ORDER],
+        "both": [Action.POST_SALES_ORDER, Action.POST_AR_INVOICE],
+    }[policy["detail_documents"]]
+    for action in documents:
+        _ensure(ctx, record, action, depends_on=parent, skip_reason=skip)
+
+
+def _supersede(posting, record):
+    reason = f"superseded by version {record.version} of the record"
+    with transaction.atomic():
+        failure = posting.failures.filter(resolved_at=None).first()
+        if failure:
+            failures_supersede_one(failure=failure, reason=reason)
+        else:
+            posting.skip_reason = reason
+            posting.set_status(S.SKIPPED, save=False)
+            posting.save(update_fields=["status", "skip_reason", "updated_at"])
+
+
+def plan_cancellation(ctx, record, earlier):
+    """Void or reverse what was posted; drop what was not yet sent."""
+    for posting in earlier.exclude(status=S.POSTED).filter(
+        status__in=[S.PENDING, S.FAILED]
+    ):
+        _supersede(posting, record)
+    for posted in earlier.filter(status=S.POSTED):
+        key = Posting.make_idempotency_key(
+            connection_id=ctx.connection.pk,
+            action=Action.REVERSE_OR_VOID,
+            source_identity=source_identity(record),
+            version=f"of-{posted.pk}",
+        )
+        reversal, created = Posting.objects.get_or_create(
+            idempotency_key=key,
+            defaults={
+                "connection": ctx.connection,
+                "run": ctx.run,
+                "source_record": record,
+                "action": Action.REVERSE_OR_VOID,
+                "intacct_object": posted.intacct_object,
+                "depends_on": posted,
+                "payload": {
+                    "object": posted.intacct_object,
+                    "key": posted.result_key,
+                    "id": posted.result_id,
+                    "date": str(business_date(record.payload) or dt.date.today()),
+                },
+            },
+        )
+        if created:
+            ctx.created.append(reversal)
+
+
+def plan_refund(ctx, record):
+    refund = record.payload
+    invoice = (
+        Posting.objects.filter(
+            connection=ctx.connection,
+            action=Action.POST_AR_INVOICE,
+            source_record__source_id=record.source_id,
+            source_record__kind="order",
+            source_record__external_id=refund.get("order_id"),
+        )
+        .exclude(status=S.SKIPPED)
+        .order_by("-source_record__version")
+        .first()
+    )
+    if invoice is None:
+        return  # its order is not (yet) posted in detail; summaries handle refunds
+    _ensure(ctx, record, Action.POST_CREDIT_MEMO, depends_on=invoice)
+
+
+PLANNERS = {
+    "customer": plan_customer,
+    "product": plan_product,
+    "inventory_adjustment": plan_inventory,
+    "order": plan_order,
+    "refund": plan_refund,
+}

@@ -1,0 +1,80 @@
+"""Running the pipeline for a connection: plan what is new, then post until nothing
+is due. ``sync_once`` is the synchronous form used by scripts, demos and tests; the
+django-q2 tasks in ``sync.tasks`` do the same work in the background."""
+
+import logging
+
+from django.db.models import Exists, Max, OuterRef, Subquery
+from django.utils import timezone
+
+from commerce.models import SourceRecord
+
+from ..models import Posting, SyncRun
+from ..outbox import postings_recover_expired
+from .execution import postings_execute
+from .planning import context_for, record_plan
+
+log = logging.getLogger(__name__)
+
+#: Dependencies first: customers and items before the documents that need them.
+KIND_ORDER = ["customer", "product", "order", "refund", "inventory_adjustment"]
+
+
+def records_to_plan(*, connection):
+    """Latest version of every record of the connection's sources not yet planned."""
+    latest = (
+        SourceRecord.objects.filter(
+            source_id=OuterRef("source_id"),
+            kind=OuterRef("kind"),
+            external_id=OuterRef("external_id"),
+        )
+        .values("source_id", "kind", "external_id")
+        .annotate(top=Max("version"))
+        .values("top")
+    )
+    planned = Posting.objects.filter(
+        connection_id=connection.pk, source_record_id=OuterRef("pk")
+    )
+    return (
+        SourceRecord.objects.filter(source__in=connection.sources.all())
+        .filter(version=Subquery(latest))
+        .exclude(Exists(planned))
+        .select_related("source")
+        .order_by("received_at", "id")
+    )
+
+
+def connection_plan(*, connection, run=None):
+    """Plan every unplanned record of the connection, dependencies first."""
+    ctx = context_for(connection, run=run)
+    pending = list(records_to_plan(connection=connection))
+    pending.sort(key=lambda r: KIND_ORDER.index(r.kind) if r.kind in KIND_ORDER else 9)
+    for record in pending:
+        record_plan(ctx=ctx, record=record)
+    return ctx.created
+
+
+def sync_once(*, connection, user=None, max_passes=1000, **client_options):
+    """Plan, then execute until nothing is due; returns the SyncRun."""
+    run = SyncRun.objects.create(
+        connection=connection,
+        kind=SyncRun.Kind.INCREMENTAL,
+        status=SyncRun.Status.RUNNING,
+        requested_by=user,
+        started_at=timezone.now(),
+    )
+    created = connection_plan(connection=connection, run=run)
+    run.planned = len(created)
+    run.save(update_fields=["planned"])
+    for _ in range(max_passes):
+        postings_recover_expired()
+        report = postings_execute(
+            connection_id=connection.pk, worker=f"sync-once-{run.pk}", **client_options
+        )
+        if report.paused or report.claimed == 0:
+            break
+    run.refresh_from_db()
+    run.status = SyncRun.Status.DONE
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+    return run

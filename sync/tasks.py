@@ -1,0 +1,53 @@
+"""django-q2 tasks: thin, ids in, one service call each. The Posting table is the
+outbox; these only wake workers, so a lost task never loses a posting — the
+dispatcher re-sends whatever is due every minute."""
+
+import logging
+
+from django.db import transaction
+from django_q.tasks import async_task
+
+from commerce.models import SourceRecord
+
+from .models import Connection
+from .outbox import connections_with_due_work, postings_recover_expired
+from .services.execution import postings_execute
+from .services.planning import context_for, record_plan
+
+log = logging.getLogger(__name__)
+
+PASSES_PER_TASK = 20
+
+
+def plan_record(record_id):
+    """Plan a newly stored record for every connection it feeds, then wake them."""
+    record = SourceRecord.objects.select_related("source").get(pk=record_id)
+    for connection in Connection.objects.filter(
+        active=True, sources=record.source_id, mapping_set__isnull=False
+    ):
+        if record_plan(ctx=context_for(connection), record=record):
+            async_task("sync.tasks.execute_connection", connection.pk)
+
+
+def execute_connection(connection_id):
+    """Send due postings for one connection, a bounded number of passes."""
+    for _ in range(PASSES_PER_TASK):
+        report = postings_execute(connection_id=connection_id, worker="qcluster")
+        if report.paused or report.claimed == 0:
+            return
+
+
+def dispatch_due():
+    """Every minute: recover expired leases, wake a worker per connection with work."""
+    recovered = postings_recover_expired()
+    if recovered:
+        log.warning(
+            "%s in-flight postings lost their worker; verifying them", recovered
+        )
+    for connection_id in connections_with_due_work():
+        async_task("sync.tasks.execute_connection", connection_id)
+
+
+def on_record_stored(sender, record, **kwargs):
+    """Receiver of commerce.signals.record_stored (sent after the record committed)."""
+    transaction.on_commit(lambda: async_task("sync.tasks.plan_record", record.pk))
