@@ -105,7 +105,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # writers with "table is locked" instead of waiting, unlike the real thing.
     DATABASES["default"].setdefault("TEST", {}).setdefault(
         # One file per test process, so concurrent runs never share a database.
-        "NAME", str(VAR_DIR / f"test-intacct_hub-{os.getpid()}.sqlite3")
+        "NAME",
+        str(VAR_DIR / f"test-intacct_hub-{os.getpid()}.sqlite3"),
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
