@@ -2,7 +2,7 @@
 
 import pytest
 
-from sync.models import ExternalRef, Failure, Posting
+from sync.models import ExternalRef, Failure, Posting, PostingAttempt
 from sync.services.runs import sync_once
 from tests.sync.conftest import a_customer, an_order, store
 
@@ -119,3 +119,20 @@ def test_refused_credentials_pause_the_connection_instead_of_failing_postings(
     assert "refused" in connection.pause_reason
     assert not Failure.objects.exists()
     assert Posting.objects.get().status == S.PENDING
+
+
+def test_stored_attempts_show_the_exchange_but_no_secret(
+    connection, sandbox, transport
+):
+    connection.routing = {"upsert_customer": "xml"}
+    connection.save()
+    store(connection, a_customer("C-1"), an_order("O-1", customer={"id": "C-1"}))
+    sync_once(connection=connection, http_transport=transport)
+    attempts = list(PostingAttempt.objects.all())
+    assert attempts and all(a.request_excerpt and a.response_excerpt for a in attempts)
+    assert {a.protocol for a in attempts} == {"xml", "rest"}
+    stored = "".join(a.request_excerpt + a.response_excerpt for a in attempts)
+    for secret in connection.secret_values():
+        assert secret not in stored
+    assert "<password>***</password>" in stored  # masked, not dropped
+    assert "<sessionid>***</sessionid>" in stored
