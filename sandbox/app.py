@@ -1,7 +1,7 @@
 """The top-level WSGI app: routing, rate limits, latency and fault injection.
 
     POST …/ia/xml/xmlgw.phtml   -> sandbox.xml (the XML gateway)
-    …/ia/api/v1/…               -> sandbox.rest.make_rest_app(sandbox) (404 until it exists)
+    …/ia/api/v1/…               -> sandbox.rest.make_rest_app(sandbox) (404 if absent)
     …/_sandbox/…                -> JSON controls (sandbox.control_routes)
 
 Works under a prefix: the hub mounts it at /sandbox/ by setting SCRIPT_NAME,
@@ -11,6 +11,7 @@ both APIs get exactly the same behaviour.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 from dataclasses import dataclass, field
@@ -142,7 +143,7 @@ class SandboxApp:
         )
         return response
 
-    # --- REST plumbing --------------------------------------------------------------------
+    # --- REST plumbing ----------------------------------------------------------------
 
     def _rest_company(self, environ) -> str | None:
         auth = environ.get("HTTP_AUTHORIZATION", "")
@@ -194,7 +195,7 @@ def make_app(sandbox: Sandbox | None = None) -> SandboxApp:
     return SandboxApp(sandbox or Sandbox())
 
 
-# --- helpers shared with the controls ------------------------------------------------------
+# --- helpers shared with the controls -------------------------------------------------
 
 
 def _read_body(environ, limit: int) -> tuple[bytes, bool]:
@@ -285,7 +286,7 @@ def _merge_headers(response: Response, extra: list[tuple[str, str]]) -> Response
 
 
 def method_not_allowed() -> Response:
-    """The gateway only accepts POST (GET is blocked since 2023-01-15). [S: WIRE.md A.1]"""
+    """The gateway accepts POST only (GET blocked since 2023-01-15). [S: WIRE.md A.1]"""
     from sandbox.xml import render
 
     body = render.gateway_error(
@@ -296,13 +297,11 @@ def method_not_allowed() -> Response:
 
 
 def _drop_connection(environ) -> None:
-    """Cut the client's TCP connection after the write committed, then abort the response."""
+    """Cut the client's TCP connection after the write committed; abort the response."""
     sock = environ.get("sandbox.socket") or environ.get("gunicorn.socket")
     if sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
     raise ConnectionResetError("sandbox fault: connection dropped after commit")
 
 

@@ -210,7 +210,7 @@ SEED: dict[str, list[dict]] = {
 
 
 def demo_company(company_id: str = DEMO_COMPANY) -> Company:
-    """The DEMO company's configuration (entities 100/200, books closed through 2020)."""
+    """The DEMO company: entities 100/200, books closed through 2020-12-31."""
     creds = DEMO_CREDENTIALS
     return Company(
         company_id=company_id,

@@ -38,7 +38,7 @@ class Config:
 
 @dataclass
 class Fault:
-    """One armed fault: answer `status` (or drop the connection) for `remaining` requests."""
+    """One armed fault: answer `status` (or drop) for `remaining` requests."""
 
     status: int | None  # 500, 503, 524; None = drop the connection
     remaining: int
@@ -89,7 +89,7 @@ class Sandbox:
         return company
 
     def reset(self) -> None:
-        """Back to a fresh DEMO-only sandbox: data, sessions, faults, counters, limits."""
+        """Back to a fresh DEMO-only sandbox: data, sessions, faults, counters."""
         for company_id in self.store.company_ids():
             self.store.company_drop(company_id)
         self.store.expire_tokens()
@@ -111,7 +111,7 @@ class Sandbox:
     def update_company(
         self, company_id: str = companies.DEMO_COMPANY, **changes
     ) -> companies.Company:
-        """Change company settings (closed_through, line_location_required, session_ttl…)."""
+        """Change company settings (closed_through, session_ttl, …)."""
         found = self.company(company_id)
         for name, value in changes.items():
             if not hasattr(found, name):
@@ -133,7 +133,7 @@ class Sandbox:
         operation: str | None = None,
         company_id: str = companies.DEMO_COMPANY,
     ) -> None:
-        """Deny a user one operation (read/create/update/delete) or all of them on an object."""
+        """Deny a user one operation (read/create/update/delete), or all of them."""
         found = self.company(company_id)
         entry = (
             obj.upper() if operation is None else f"{obj.upper()}:{operation.lower()}"
@@ -171,7 +171,7 @@ class Sandbox:
         entity: str | None = None,
         api: str = "system",
     ) -> rules.Context:
-        """A rules.Context, e.g. to seed rows directly: rules.create(sb.context(), ...)."""
+        """A rules.Context, e.g. to seed rows: rules.create(sb.context(), ...)."""
         found = self.company(company_id)
         user = found.user(user_id) if user_id else None
         return rules.Context(self.store, found, user, entity, api)
@@ -223,7 +223,7 @@ class Sandbox:
             self._faults.append(Fault(status, count, api, run))
 
     def drop_after_commit(self, count: int = 1, *, api: str | None = None) -> None:
-        """For the next `count` requests: execute and commit, then drop the connection."""
+        """Next `count` requests: execute and commit, then drop the connection."""
         with self._lock:
             self._faults.append(Fault(None, count, api, True))
 
@@ -246,7 +246,7 @@ class Sandbox:
     def set_rate_limit(
         self, *, per_minute=..., concurrency=..., tier: int | None = None
     ) -> None:
-        """Per-company limits: requests per minute, concurrent requests, or a tier preset."""
+        """Per-company limits: requests per minute, concurrency, or a tier preset."""
         self.limiter.configure(
             per_minute=per_minute, concurrency=concurrency, tier=tier
         )

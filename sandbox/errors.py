@@ -170,7 +170,9 @@ def duplicate(label: str, field_name: str, value: str) -> DuplicateValue:
     return DuplicateValue(
         ErrorDetail(
             DUPLICATE,
-            description2=f"Another {label} with the given value(s) {value}  already exists",
+            # The double space before "already" is Intacct's own.
+            description2=f"Another {label} with the given value(s) {value}  "
+            "already exists",
             correction="Use a unique value instead.",
             field=field_name,
         ),
@@ -219,7 +221,7 @@ def closed_period(
 
 
 def permission(obj: str, operation: str) -> PermissionDenied:
-    """FY-XML and the hub key on 'You do not have permission for API'. [S text, I number]"""
+    """Clients key on 'You do not have permission for API'. [S text, I number]"""
     return PermissionDenied(
         ErrorDetail(
             GENERIC,
@@ -234,7 +236,7 @@ def permission(obj: str, operation: str) -> PermissionDenied:
 
 
 def unknown_object(obj: str) -> InvalidRequest:
-    """Object name not known to the gateway. [S: 'Object definition BADOBJECT not found']"""
+    """Unknown object. [S: 'Object definition BADOBJECT not found']"""
     return InvalidRequest(
         ErrorDetail("Query Failed", description2=f"Object definition {obj} not found")
     )

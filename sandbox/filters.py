@@ -3,7 +3,7 @@
 A filter is a small tuple tree, independent of any wire syntax:
 
     ("and", [cond, ...])   ("or", [cond, ...])   ("not", cond)
-    (op, field, value)     op in OPS below; `field` may be dotted ("DISPLAYCONTACT.EMAIL1")
+    (op, field, value)     op in OPS below; `field` may be dotted ("DISPLAYCONTACT.X")
 
 Values compare the way Intacct compares them: numbers as numbers, dates
 (mm/dd/yyyy, yyyy-mm-dd, with or without time) as dates, the rest as strings,

@@ -48,7 +48,7 @@ class Limiter:
     def configure(
         self, *, concurrency=..., per_minute=..., tier: int | None = None
     ) -> None:
-        """Change limits; None disables one; `tier` sets the tier's company concurrency."""
+        """Change limits; None disables one; `tier` sets its company concurrency."""
         with self._lock:
             if tier is not None:
                 self.concurrency = TIERS[tier][1]
@@ -58,7 +58,7 @@ class Limiter:
                 self.per_minute = per_minute
 
     def acquire(self, company: str) -> Decision:
-        """Take a slot for `company` or say why not; pair every allowed call with release()."""
+        """Take a slot for `company` or say why not; pair with release() if allowed."""
         with self._lock:
             now = self.clock.now()
             recent = self._recent.setdefault(company, deque())

@@ -166,7 +166,7 @@ def reverse_invoice(
 def apply_payment(
     ctx: Context, invoice_key, amount, when=None, method: str = "EFT"
 ) -> dict:
-    """Record a customer payment against an invoice (ARPYMT is read-only over the APIs)."""
+    """Record a payment against an invoice (ARPYMT is read-only over the APIs)."""
     with ctx.store.transaction():
         invoice = ctx.store.get(ctx.company_id, "ARINVOICE", invoice_key)
         if invoice is None:
@@ -232,7 +232,7 @@ def query(
     limit: int | None = None,
     case_insensitive: bool = False,
 ) -> tuple[list[dict], int]:
-    """Rows matching a filter tree (see sandbox.filters), paged; plus the total count."""
+    """Rows matching a filter tree (sandbox.filters), paged; plus the total count."""
     spec = resolve(obj)
     authorize(ctx, spec, "read")
     if ctx.entity:
@@ -244,7 +244,7 @@ def query(
     )
 
 
-# --- helpers ----------------------------------------------------------------------------
+# --- helpers --------------------------------------------------------------------------
 
 
 def _writable(ctx: Context, obj: str, operation: str) -> ObjectSpec:
@@ -331,7 +331,8 @@ def _check_unused(ctx: Context, spec: ObjectSpec, row: dict) -> None:
             raise errors.invalid(
                 spec.label,
                 spec.id_field,
-                f"{spec.label} {row[spec.id_field]} is used by {SPECS[obj].label.lower()} "
+                f"{spec.label} {row[spec.id_field]} is used by "
+                f"{SPECS[obj].label.lower()} "
                 f"records and cannot be deleted.",
                 "delete",
             )

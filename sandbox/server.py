@@ -68,7 +68,7 @@ def make_server(app, host: str = "127.0.0.1", port: int = 8765, verbose: bool = 
 
 
 def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0):
-    """Start serving in a daemon thread; returns (server, base_url). Call server.shutdown()."""
+    """Serve in a daemon thread; returns (server, base_url); stop with shutdown()."""
     server = make_server(app, host, port)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,4 +1,4 @@
-"""The sandbox's own SQLite store: object rows, companies, tokens, idempotency, counters.
+"""The sandbox's SQLite store: rows, companies, tokens, idempotency, counters.
 
 One connection guarded by a re-entrant lock: simple, safe from any number of
 threads, and fast enough (an emulator, not a database server). `:memory:` is
@@ -90,7 +90,7 @@ class Token:
 
 @dataclass(frozen=True)
 class IdempotencyRecord:
-    """A remembered response for a key (REST Idempotency-Key, XML function controlid)."""
+    """A remembered response (REST Idempotency-Key, XML function controlid)."""
 
     body_hash: str
     response: object
@@ -178,7 +178,8 @@ class Store:
             row["WHENMODIFIED"] = stamp
             idval = _id_value(row, id_field)
             self._execute(
-                "INSERT INTO objects (company, object, recordno, idval, data) VALUES (?,?,?,?,?)",
+                "INSERT INTO objects (company, object, recordno, idval, data) "
+                "VALUES (?,?,?,?,?)",
                 (company, obj, row["RECORDNO"], idval, json.dumps(row)),
             )
             return row
@@ -215,7 +216,7 @@ class Store:
         changes: dict,
         id_field: str | None = None,
     ) -> dict:
-        """Merge `changes` into the row (shallow) and bump WHENMODIFIED; KeyError if absent."""
+        """Merge `changes` into the row, bump WHENMODIFIED; KeyError if absent."""
         with self.transaction():
             row = self.get(company, obj, recordno)
             if row is None:
@@ -231,7 +232,8 @@ class Store:
         row = dict(row)
         row["WHENMODIFIED"] = xml_timestamp(self.clock.utcnow())
         self._execute(
-            "UPDATE objects SET data=?, idval=? WHERE company=? AND object=? AND recordno=?",
+            "UPDATE objects SET data=?, idval=? "
+            "WHERE company=? AND object=? AND recordno=?",
             (
                 json.dumps(row),
                 _id_value(row, id_field),
@@ -260,7 +262,7 @@ class Store:
         limit: int | None = None,
         case_insensitive: bool = False,
     ) -> tuple[list[dict], int]:
-        """Rows matching `where` (filter tree or callable), ordered, paged; plus total."""
+        """Rows matching `where` (filter tree or callable), ordered, paged; + total."""
         cur = self._execute(
             "SELECT data FROM objects WHERE company=? AND object=? ORDER BY recordno",
             (company, obj),
@@ -383,7 +385,7 @@ class Store:
     def lookup_token(
         self, token: str, kind: str | None = None, *, slide: bool = True
     ) -> Token | None:
-        """The live token (of `kind`, if given), sliding its expiry; None if unknown/expired."""
+        """The live token (of `kind`, if given), sliding its expiry; else None."""
         if not token:
             return None
         with self._lock:
@@ -426,9 +428,10 @@ class Store:
     def idempotency_get(
         self, scope: str, key: str, max_age: float | None = None
     ) -> IdempotencyRecord | None:
-        """The remembered response for (scope, key), unless older than `max_age` seconds."""
+        """The remembered response for (scope, key), unless older than `max_age`."""
         cur = self._execute(
-            "SELECT body_hash, response, created FROM idempotency WHERE scope=? AND key=?",
+            "SELECT body_hash, response, created FROM idempotency "
+            "WHERE scope=? AND key=?",
             (scope, key),
         )
         found = cur.fetchone()
@@ -441,7 +444,7 @@ class Store:
     def idempotency_put(
         self, scope: str, key: str, *, body_hash: str = "", response=None
     ) -> None:
-        """Remember `response` (JSON-able) for (scope, key); rolled back with the transaction."""
+        """Remember a JSON-able `response`; rolled back with the transaction."""
         self._execute(
             "INSERT OR REPLACE INTO idempotency VALUES (?,?,?,?,?)",
             (scope, key, body_hash, json.dumps(response), self.clock.now()),

@@ -20,7 +20,7 @@ _DATE_INPUTS = ("%m/%d/%Y", "%Y-%m-%d", "%m-%d-%Y")
 
 
 def parse_date(value) -> date | None:
-    """Date from 'mm/dd/yyyy', 'yyyy-mm-dd' or {'year','month','day'}; None if unparseable."""
+    """Date from 'mm/dd/yyyy', 'yyyy-mm-dd' or {year, month, day}; else None."""
     if isinstance(value, date):
         return value
     if isinstance(value, dict):
@@ -156,7 +156,7 @@ def _line_default(spec: ObjectSpec, line: dict, name: str) -> bool:
     return False
 
 
-# --- object-specific rules -------------------------------------------------------------
+# --- object-specific rules ------------------------------------------------------------
 
 
 def _glbatch(ctx, spec: ObjectSpec, row: dict, verb: str) -> None:
@@ -309,7 +309,7 @@ _SPECIAL = {
 }
 
 
-# --- checks ----------------------------------------------------------------------------
+# --- checks ---------------------------------------------------------------------------
 
 
 def _check_required(spec: ObjectSpec, row: dict, verb: str) -> None:
@@ -338,7 +338,7 @@ def _check_line_location(ctx, spec: ObjectSpec, line: dict, verb: str) -> None:
 
 
 def posting_date(spec: ObjectSpec, row: dict) -> date | None:
-    """The date that must fall in an open period, or None if the object does not post."""
+    """The date that must be in an open period; None if the object does not post."""
     if not spec.posting_date:
         return None
     if spec.name == "SODOCUMENT" and row.get("DOCPARID") not in POSTING_SO_TYPES:

@@ -116,7 +116,7 @@ def delete(call: Call) -> Outcome:
     return Outcome()
 
 
-# --- reads ------------------------------------------------------------------------------
+# --- reads ----------------------------------------------------------------------------
 
 
 def _rows_data(spec, rows, fields, **attrs) -> etree._Element:
@@ -216,7 +216,8 @@ def read_more(call: Call) -> Outcome:
             errors.ErrorDetail(
                 "readMore failed",
                 description2=(
-                    f"Attempt to readMore with an invalid or expired resultId: {result_id}"
+                    "Attempt to readMore with an invalid or expired resultId: "
+                    + result_id
                 ),
             )
         )

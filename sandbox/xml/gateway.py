@@ -86,7 +86,7 @@ def too_large():
 
 
 def handle(sandbox, environ, request: Request):
-    """Answer one gateway request (HTTP 200 even for business failures, like Intacct)."""
+    """Answer one gateway request (HTTP 200 even for business failures)."""
     from sandbox.app import Response
 
     pretty = request.control.get("includewhitespace", "true") != "false"
@@ -133,7 +133,7 @@ def _respond(sandbox, environ, request: Request, pretty: bool):
     return render.serialize(response, pretty), ctx.company_id, names
 
 
-# --- control and authentication --------------------------------------------------------
+# --- control and authentication -------------------------------------------------------
 
 
 def _check_control(sandbox, root, control: dict) -> ErrorDetail | None:
@@ -160,7 +160,8 @@ def _check_control(sandbox, root, control: dict) -> ErrorDetail | None:
     if control["dtdversion"] != "3.0":
         return ErrorDetail(
             errors.PARSE,
-            description2=f"dtdversion {control['dtdversion']} is not supported; use 3.0.",
+            description2=f"dtdversion {control['dtdversion']} is not supported; "
+            "use 3.0.",
         )
     if not companies.sender_valid(
         sandbox.store, control["senderid"], text(control_el, "password")
@@ -254,7 +255,7 @@ def _endpoint(environ) -> str:
     return f"{scheme}://{host}{prefix}/ia/xml/xmlgw.phtml"
 
 
-# --- functions -----------------------------------------------------------------------------
+# --- functions ------------------------------------------------------------------------
 
 
 def _run_all(sandbox, base, elements, uniqueid: bool, scope: str, atomic: bool):
@@ -276,8 +277,8 @@ def _aborted(results: list[FunctionResult], elements) -> list[FunctionResult]:
     """transaction="true" failed: the failing one fails, every other one is aborted."""
     rolled_back = ErrorDetail(
         errors.ROLLED_BACK,
-        description2="The entire transaction in this operation has been rolled back due "
-        "to an error.",
+        description2="The entire transaction in this operation has been rolled "
+        "back due to an error.",
     )
     final = []
     for index, element in enumerate(elements):
@@ -344,14 +345,14 @@ def _dispatch(base, function) -> functions.Outcome:
 
 
 def _duplicate_controlid(sandbox, controlid: str) -> errors.IntacctError:
-    """[I] Our documented, configurable answer to a repeated controlid (uniqueid=true)."""
+    """[I] Our documented, configurable answer to a repeated controlid."""
     return errors.DuplicateValue(
         ErrorDetail(
             sandbox.config.duplicate_controlid_errorno,
             description="Duplicate function controlid",
             description2=(
-                f"A function with controlid '{controlid}' was already executed for this "
-                "sender and company; it was not executed again."
+                f"A function with controlid '{controlid}' was already executed "
+                "for this sender and company; it was not executed again."
             ),
             correction="Use a new controlid, or send uniqueid false to allow repeats.",
         )

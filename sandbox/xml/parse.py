@@ -25,7 +25,7 @@ def _parser() -> etree.XMLParser:
 
 
 def parse_request(body: bytes) -> etree._Element:
-    """Parse a request body; refuse DOCTYPE/ENTITY declarations instead of expanding them."""
+    """Parse a request body; refuse DOCTYPE/ENTITY declarations, never expand."""
     if not body or not body.strip():
         raise ParseError("XML Parse schema error: the request body is empty.")
     head = body[:4096].upper()

@@ -172,7 +172,7 @@ def parse_readbyquery(text: str):
     return _Parser(tokenize(text)).parse()
 
 
-# --- the newer <query> function --------------------------------------------------------
+# --- the newer <query> function -------------------------------------------------------
 
 _LEAF_OPS = {
     "equalto": "eq",

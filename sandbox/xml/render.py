@@ -10,7 +10,7 @@ from sandbox.errors import ErrorDetail
 
 CONTENT_TYPE = 'text/xml; encoding="UTF-8"'
 
-# Characters XML 1.0 cannot carry; a stored value (e.g. written over REST) may hold them.
+# Characters XML 1.0 cannot carry; a value written over REST may hold them.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # Containers of repeated child elements that are not line items.

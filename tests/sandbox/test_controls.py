@@ -22,7 +22,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def create_customer(creds, cid: str) -> bytes:
-    fn = f"<create><CUSTOMER><CUSTOMERID>{cid}</CUSTOMERID><NAME>n</NAME></CUSTOMER></create>"
+    fn = (
+        f"<create><CUSTOMER><CUSTOMERID>{cid}</CUSTOMERID>"
+        "<NAME>n</NAME></CUSTOMER></create>"
+    )
     return xml_request(creds, fn)
 
 

@@ -48,7 +48,10 @@ def server_process(tmp_path):
 
 def test_served_gateway_handles_concurrent_clients(server_process, creds):
     def create(i: int) -> str:
-        fn = f"<create><CUSTOMER><CUSTOMERID>SRV-{i}</CUSTOMERID><NAME>n</NAME></CUSTOMER></create>"
+        fn = (
+            f"<create><CUSTOMER><CUSTOMERID>SRV-{i}</CUSTOMERID>"
+            "<NAME>n</NAME></CUSTOMER></create>"
+        )
         response = httpx.post(
             f"{server_process}/ia/xml/xmlgw.phtml",
             content=xml_request(creds, fn),

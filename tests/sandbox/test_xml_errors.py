@@ -38,7 +38,8 @@ def test_control_failure_for_unparseable_xml(client):
 def test_doctype_and_entities_are_refused_not_expanded(client, creds, sandbox):
     body = xml_request(creds, CUSTOMER).replace(
         b"<request>",
-        b'<!DOCTYPE request [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n<request>',
+        b'<!DOCTYPE request [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;">]>\n<request>',
     )
     root = post_xml(client, body)
     assert errornos(root) == ["XL03000003"]

@@ -16,7 +16,10 @@ def ok(result) -> etree._Element:
 
 
 def customer(cid: str, name: str = "Name") -> str:
-    return f"<create><CUSTOMER><CUSTOMERID>{cid}</CUSTOMERID><NAME>{name}</NAME></CUSTOMER></create>"
+    return (
+        f"<create><CUSTOMER><CUSTOMERID>{cid}</CUSTOMERID>"
+        f"<NAME>{name}</NAME></CUSTOMER></create>"
+    )
 
 
 def bulk_customers(sandbox, n: int) -> None:
@@ -28,7 +31,7 @@ def bulk_customers(sandbox, n: int) -> None:
             )
 
 
-# --- writes -----------------------------------------------------------------------------
+# --- writes ---------------------------------------------------------------------------
 
 
 def test_create_two_objects_in_one_function(gateway):
@@ -102,7 +105,7 @@ def test_delete_and_read(gateway):
     assert gone.find("data").get("count") == "0"
 
 
-# --- readByQuery / readMore / query -----------------------------------------------------
+# --- readByQuery / readMore / query ---------------------------------------------------
 
 
 def test_readbyquery_and_readmore_reach_the_last_page(gateway, sandbox):
@@ -110,7 +113,8 @@ def test_readbyquery_and_readmore_reach_the_last_page(gateway, sandbox):
     first = ok(
         results(
             gateway(
-                "<readByQuery><object>CUSTOMER</object><query>CUSTOMERID like 'P%'</query>"
+                "<readByQuery><object>CUSTOMER</object>"
+                "<query>CUSTOMERID like 'P%'</query>"
                 "<fields>CUSTOMERID</fields><pagesize>1000</pagesize></readByQuery>"
             )
         )[0]
@@ -229,7 +233,7 @@ def test_lookup_and_get_dimensions(gateway):
     assert udd.findtext("userDefinedDimension") == "true"
 
 
-# --- sessions ----------------------------------------------------------------------------
+# --- sessions -------------------------------------------------------------------------
 
 
 def session_for(gateway, **options) -> tuple[str, str]:
@@ -308,7 +312,7 @@ def test_entity_session_and_scoping(gateway, sandbox):
     assert results(top)[0].find("data").get("count") == "1"
 
 
-# --- uniqueid and transactions -------------------------------------------------------------
+# --- uniqueid and transactions --------------------------------------------------------
 
 
 def test_uniqueid_true_never_runs_a_controlid_twice(gateway, sandbox, creds):
@@ -370,7 +374,7 @@ def test_transaction_true_commits_when_all_succeed(gateway, sandbox, creds):
     assert sandbox.store.get_by_id(creds["company_id"], "CUSTOMER", "TB") is not None
 
 
-# --- legacy functions ---------------------------------------------------------------------
+# --- legacy functions -----------------------------------------------------------------
 
 
 INVOICE = (
@@ -401,7 +405,8 @@ def test_invoice_adjustment_and_reversal(gateway, sandbox, creds):
     reverse = ok(
         results(
             gateway(
-                f'<reverse_invoice key="{key}"><datereversed><year>2025</year><month>07</month>'
+                f'<reverse_invoice key="{key}"><datereversed>'
+                "<year>2025</year><month>07</month>"
                 "<day>03</day></datereversed></reverse_invoice>"
             )
         )[0]
@@ -427,7 +432,8 @@ def test_generic_read_returns_line_items(gateway):
     header = ok(
         results(
             gateway(
-                f"<readByQuery><object>ARINVOICE</object><query>RECORDNO = {key}</query></readByQuery>"
+                "<readByQuery><object>ARINVOICE</object>"
+                f"<query>RECORDNO = {key}</query></readByQuery>"
             )
         )[0]
     )
