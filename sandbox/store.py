@@ -322,7 +322,8 @@ class Store:
     def company_get(self, company_id: str) -> dict | None:
         """A company's configuration dict, or None (cached; treat as read-only)."""
         with self._lock:
-            if company_id not in self._companies:
+            # A file database may be shared by several processes: always re-read it.
+            if company_id not in self._companies or self.path != ":memory:":
                 cur = self._execute(
                     "SELECT data FROM companies WHERE company=?", (company_id,)
                 )
