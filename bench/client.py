@@ -102,7 +102,7 @@ def key(kind: str, i: int) -> str:
 # -- the hub client ---------------------------------------------------------------
 
 
-def run_hub(base_url: str, n: int, concurrency: int) -> dict:
+def run_hub(base_url: str, n: int, concurrency: int, batch_size: int | None) -> dict:
     from sandbox.company import demo_credentials
     from sync.intacct import (
         ARInvoice,
@@ -120,6 +120,7 @@ def run_hub(base_url: str, n: int, concurrency: int) -> dict:
         creds,
         concurrency=SemaphoreLimiter(concurrency),
         rate_limiter=TokenBucket(rate=0),
+        **({"batch_size": batch_size} if batch_size else {}),
     )
     size = client.batch_size
 
@@ -279,6 +280,12 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="functions per XML request (default: the client's)",
+    )
     parser.add_argument("--contender", choices=["hub", "sdk", "all"], default="all")
     parser.add_argument(
         "--sdk-records",
@@ -301,13 +308,16 @@ def main() -> None:
                 "--concurrency",
                 str(args.concurrency),
             ]
+            if args.batch_size:
+                cmd += ["--batch-size", str(args.batch_size)]
             if args.sdk_records:
                 cmd += ["--sdk-records", str(args.sdk_records)]
             subprocess.run(cmd, check=True)
         return
     with sandbox_server(args.latency_ms) as base_url:
         if args.contender == "hub":
-            line = run_hub(base_url, args.records, args.concurrency)
+            line = run_hub(base_url, args.records, args.concurrency, args.batch_size)
+            line["batch_size"] = args.batch_size or "default"
         else:
             line = run_sdk(base_url, args.sdk_records or args.records)
     print(json.dumps(line), flush=True)
