@@ -2,7 +2,9 @@
 can be promoted to production as-is."""
 
 import datetime as dt
+import json
 from dataclasses import asdict
+from pathlib import Path
 
 from django.db import transaction
 
@@ -16,7 +18,9 @@ from .models import (
 )
 from .rules import MappingRules
 from .selectors import mapping_rules
-from .transforms import check_chain
+
+DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+DEFAULT_SET_FILE = DEFAULTS_DIR / "shopify.json"
 
 
 def mapping_set_export(*, mapping_set):
@@ -24,19 +28,39 @@ def mapping_set_export(*, mapping_set):
     return mapping_rules(mapping_set).to_dict()
 
 
-@transaction.atomic
-def mapping_set_import(*, data, name):
-    """Create a new mapping set called ``name`` from an export; refuse broken input."""
-    rules = MappingRules.from_dict(data)
-    problems = [
-        f"{rule.action}.{rule.target_field}: {problem}"
+def import_problems(rules):
+    """What is wrong with an export's field rules, one sentence each."""
+    from .catalog import rule_problems
+
+    names = set(rules.value_maps)
+    return [
+        f"{rule.action}.{rule.line_scope + '[].' if rule.line_scope else ''}"
+        f"{rule.target_field}: {problem}"
         for rule in rules.fields
-        for problem in check_chain(rule.transform)
+        for problem in rule_problems(
+            action=rule.action,
+            target_field=rule.target_field,
+            line_scope=rule.line_scope,
+            transform=rule.transform,
+            value_map_names=names,
+        )
     ]
+
+
+@transaction.atomic
+def mapping_set_import(*, data, name, description=None):
+    """Create a new mapping set called ``name`` from an export; refuse broken input."""
+    if MappingSet.objects.filter(name=name).exists():
+        raise ValueError(f"a mapping set named {name!r} already exists")
+    rules = MappingRules.from_dict(data)
+    problems = import_problems(rules)
     if problems:
         raise ValueError("; ".join(problems))
     mapping_set = MappingSet.objects.create(
-        name=name, description=f"Imported from {rules.name!r}."
+        name=name,
+        description=description
+        if description is not None
+        else f"Imported from {rules.name!r}.",
     )
     for rule in rules.fields:
         FieldMapping.objects.create(mapping_set=mapping_set, **asdict(rule))
@@ -66,3 +90,28 @@ def mapping_set_import(*, data, name):
             fields["cutover_date"] = dt.date.fromisoformat(fields["cutover_date"])
         PostingPolicy.objects.create(mapping_set=mapping_set, **fields)
     return mapping_set
+
+
+def default_set_data():
+    """The shipped default mapping set for Shopify-shaped data, as an export."""
+    return json.loads(DEFAULT_SET_FILE.read_text())
+
+
+def mapping_set_ensure_default(*, name=None):
+    """The default mapping set, created from the shipped file the first time.
+
+    Idempotent: an existing set of that name is returned untouched, so ops' edits
+    to it survive every deploy. Returns ``(mapping_set, created)``.
+    """
+    data = default_set_data()
+    name = name or data["name"]
+    existing = MappingSet.objects.filter(name=name).first()
+    if existing is not None:
+        return existing, False
+    mapping_set = mapping_set_import(
+        data=data,
+        name=name,
+        description="Shipped defaults for Shopify-shaped data, posting into the "
+        "sandbox's demo company (accounts 1100/1250/2100/4000/4010/4900/4950).",
+    )
+    return mapping_set, True

@@ -8,6 +8,7 @@ class SyncConfig(AppConfig):
     def ready(self):
         from commerce.signals import record_stored
 
-        from . import tasks
+        from . import catalog, tasks
 
         record_stored.connect(tasks.on_record_stored, dispatch_uid="sync-plan-record")
+        catalog.register()  # target-field checks for the mappings admin

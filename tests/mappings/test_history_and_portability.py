@@ -31,15 +31,15 @@ ORDER = {
 def build_set():
     ms = make_mapping_set()
     FieldMapping.objects.create(
-        mapping_set=ms, action="post_ar_invoice", target_field="CUSTOMERID",
+        mapping_set=ms, action="post_ar_invoice", target_field="customer_id",
         source_expression="customer.external_id", required=True,
     )  # fmt: skip
     FieldMapping.objects.create(
-        mapping_set=ms, action="post_ar_invoice", target_field="LOCATIONID",
+        mapping_set=ms, action="post_ar_invoice", target_field="description",
         source_expression="channel", transform="lookup:channels",
     )  # fmt: skip
     FieldMapping.objects.create(
-        mapping_set=ms, action="post_ar_invoice", target_field="AMOUNT",
+        mapping_set=ms, action="post_ar_invoice", target_field="amount",
         source_expression="price", transform="decimal_2dp", line_scope="lines",
     )  # fmt: skip
     channels = ValueMap.objects.create(mapping_set=ms, name="channels")
@@ -138,9 +138,9 @@ def test_export_then_import_yields_identical_payloads():
         before.body()
         == after.body()
         == {
-            "CUSTOMERID": "C-9",
-            "LOCATIONID": "WEB",
-            "lines": [{"AMOUNT": "10.00"}, {"AMOUNT": "2.50"}],
+            "customer_id": "C-9",
+            "description": "WEB",
+            "lines": [{"amount": "10.00"}, {"amount": "2.50"}],
         }
     )
     copied = mapping_rules(copy)
