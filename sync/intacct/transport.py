@@ -16,6 +16,7 @@ injectable so tests never really wait.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -222,7 +224,7 @@ class Transport:
     ) -> None:
         if self.on_attempt is None:
             return
-        sent = kwargs.get("content") or kwargs.get("data") or kwargs.get("json") or ""
+        sent = _body_text(kwargs)
         self.on_attempt(
             Attempt(
                 method=method,
@@ -255,6 +257,22 @@ class Transport:
             if seconds is not None and (best is None or seconds > best):
                 best = seconds
         return best
+
+
+def _body_text(kwargs: dict[str, Any]) -> str:
+    """The request body as it went on the wire (JSON, form or XML), for excerpts."""
+    if kwargs.get("content") is not None:
+        content = kwargs["content"]
+        return (
+            content.decode("utf-8", "replace")
+            if isinstance(content, bytes)
+            else content
+        )
+    if kwargs.get("json") is not None:
+        return json.dumps(kwargs["json"])
+    if kwargs.get("data"):
+        return urlencode(kwargs["data"])
+    return ""
 
 
 def _seconds(raw: str) -> float | None:

@@ -191,3 +191,23 @@ def test_post_inventory_adjustment_is_reported_unsupported(client, protocol):
         client.post_inventory_adjustment(adjustment, idempotency_key=k(13))
     assert not info.value.retryable
     assert client.router.order("post_inventory_adjustment") == [protocol]
+
+
+def test_read_ar_status_since(client, customer, protocol):
+    client.post_ar_invoice(invoice("INV-S1"), idempotency_key=k(14))
+    past = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    future = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+    assert "INV-S1" in {s.invoice_number for s in client.read_ar_status(since=past)}
+    assert list(client.read_ar_status(since=future)) == []
+
+
+def test_a_journal_entry_without_reference_is_found_by_its_key(client, protocol):
+    entry = JournalEntry(
+        "GJ",
+        DAY,
+        "no reference given",
+        (JournalLine("1100", Decimal(5), True), JournalLine("4000", Decimal(5), False)),
+    )
+    made = client.post_journal_entry(entry, idempotency_key=k(15))
+    assert made.reference == k(15)
+    assert client.find("GLBATCH", [k(15)])[k(15)].key == made.key
