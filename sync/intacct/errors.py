@@ -146,6 +146,17 @@ def _support_id(details: tuple[ErrorDetail, ...]) -> str:
 # --- classification -----------------------------------------------------------------
 
 _AUTH_NOS = {"XL03000006", "XMLGW_JPP0002", "GW-0012", "tokenInvalid"}
+# Texts of a field-level problem the sender can fix, as opposed to a business rule.
+_VALIDATION_TEXT = (
+    "required",
+    "invalid",
+    "illegal",
+    "format",
+    "cannot be empty",
+    "missing",
+    "too long",
+    "exceeds",
+)
 _AUTH_TEXT = (
     "sign-in information is incorrect",
     "invalid session",
@@ -177,7 +188,7 @@ def _classify_xml(details: tuple[ErrorDetail, ...]) -> type[IntacctError]:
         return NotFound
     if "XL03000003" in nos or "readmore failed" in text or "query failed" in text:
         return ValidationError
-    if any(t in text for t in ("required", "invalid", "illegal", "format")):
+    if any(t in text for t in _VALIDATION_TEXT):
         return ValidationError
     return BusinessRuleError
 
