@@ -5,6 +5,10 @@ No database: these tests never touch Django models.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -71,3 +75,25 @@ def protocol(request) -> str:
 @pytest.fixture
 def client(make_client, protocol) -> IntacctClient:
     return make_client(protocol)
+
+
+LOOPBACK_ROWS = 10_000
+
+
+@pytest.fixture(scope="session")
+def loopback_url():
+    """A sandbox server in a child process over loopback, with 10,000 customers."""
+    server = Path(__file__).with_name("sandbox_server.py")
+    proc = subprocess.Popen(
+        [sys.executable, str(server), "--seed-customers", str(LOOPBACK_ROWS)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    line = proc.stdout.readline().strip()  # "listening <url>" once seeded
+    if not line.startswith("listening "):
+        proc.kill()
+        pytest.fail(f"sandbox server did not start: {line!r}")
+    yield line.split()[1]
+    proc.terminate()
+    proc.wait(timeout=10)

@@ -1,39 +1,17 @@
 """Paging generators hold one page at a time: memory is flat from 1k to 10k rows.
 
-The sandbox runs in a child process (tests/client/sandbox_server.py) so that
+The sandbox runs in a child process (the `loopback_url` fixture) so that
 tracemalloc measures only the client's memory, not the emulator's.
 """
 
-import subprocess
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 
 import httpx
 import pytest
 
 from sync.intacct import Credentials, IntacctClient
-
-SERVER = Path(__file__).with_name("sandbox_server.py")
-ROWS = 10_000
-
-
-@pytest.fixture(scope="module")
-def seeded_server():
-    proc = subprocess.Popen(
-        [sys.executable, str(SERVER), "--seed-customers", str(ROWS)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    line = proc.stdout.readline().strip()  # "listening <url>" once seeded
-    if not line.startswith("listening "):
-        proc.kill()
-        pytest.fail(f"sandbox server did not start: {line!r}")
-    yield line.split()[1]
-    proc.terminate()
-    proc.wait(timeout=10)
+from tests.client.conftest import LOOPBACK_ROWS as ROWS
 
 
 def peak_while_reading(client, protocol: str, limit: int) -> tuple[int, int]:
@@ -54,10 +32,10 @@ def peak_while_reading(client, protocol: str, limit: int) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("protocol", ["xml", "rest"])
-def test_paging_10k_rows_in_constant_memory(seeded_server, protocol):
+def test_paging_10k_rows_in_constant_memory(loopback_url, protocol):
     from sandbox import demo_credentials
 
-    creds = Credentials.from_dict(demo_credentials(), base_url=seeded_server)
+    creds = Credentials.from_dict(demo_credentials(), base_url=loopback_url)
     with IntacctClient(creds, timeout=httpx.Timeout(60.0)) as client:
         client.find("CUSTOMER", ["warm-up"])  # session / token outside the measure
         started = time.monotonic()

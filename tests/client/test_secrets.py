@@ -60,3 +60,30 @@ def test_no_secret_in_logs_or_excerpts(make_client, credentials, sandbox, debug_
     assert any("<password>***</password>" in a.request_excerpt for a in attempts)
     for secret in seen_secrets:
         assert secret not in text, "a secret leaked into logs or excerpts"
+
+
+def test_no_secret_in_httpcore_logs_over_loopback(loopback_url, debug_logs):
+    """Over a real socket httpcore logs too; still no secret."""
+    from sync.intacct import Credentials, IntacctClient
+
+    creds = Credentials.from_dict(sandbox_credentials(), base_url=loopback_url)
+    attempts = []
+    with IntacctClient(creds, on_attempt=attempts.append) as client:
+        client.upsert_customer(Customer("LB-1", "Loopback"), idempotency_key="4" * 32)
+        client.xml.session()
+        client.find("CUSTOMER", ["LB-1"])
+        secrets = set(creds.secrets())
+        secrets.add(client.xml.sessions.get(creds.scope).session_id)
+        secrets.add(client.tokens._token.access_token)
+    assert any(r.name.startswith("httpcore") for r in debug_logs.records)
+    text = debug_logs.text + "".join(
+        a.request_excerpt + a.response_excerpt for a in attempts
+    )
+    for secret in secrets:
+        assert secret not in text
+
+
+def sandbox_credentials() -> dict:
+    from sandbox import demo_credentials
+
+    return demo_credentials()
