@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import include, path
 
+from sync import mapping_preview
 from sync.record_state import record_state
 
 
@@ -14,6 +15,16 @@ def healthz(request):
 urlpatterns = [
     path("", lambda request: redirect("admin:index")),
     path("healthz", healthz, name="healthz"),
+    path(
+        "mappings/preview/",
+        admin.site.admin_view(mapping_preview.preview),
+        name="mapping-preview",
+    ),
+    path(
+        "mappings/<int:pk>/repost-failed/",
+        admin.site.admin_view(mapping_preview.repost),
+        name="mapping-repost",
+    ),
     path("admin/", admin.site.urls),
     path("", include("commerce.urls")),
     path(

@@ -1,5 +1,15 @@
-from django.contrib import admin
+import json
 
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.text import slugify
+
+from .catalog import rule_problems
 from .models import (
     FieldMapping,
     MappingChange,
@@ -9,22 +19,170 @@ from .models import (
     ValueMap,
     ValueMapEntry,
 )
+from .ownership_page import ownership_rows
+from .services import mapping_set_export, mapping_set_import
+
+
+class FieldMappingForm(forms.ModelForm):
+    """Refuses target fields the action's Intacct object lacks, unknown transforms
+    and lookups of value maps the set does not have."""
+
+    class Meta:
+        model = FieldMapping
+        fields = [
+            "mapping_set",
+            "action",
+            "line_scope",
+            "target_field",
+            "source_expression",
+            "transform",
+            "required",
+            "only_on_create",
+            "active",
+            "order",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        mapping_set = data.get("mapping_set") or getattr(
+            self.instance, "mapping_set", None
+        )
+        if "mapping_set" not in self.fields and self.instance.mapping_set_id:
+            mapping_set = self.instance.mapping_set
+        action = data.get("action")
+        if not action or not data.get("target_field"):
+            return data
+        names = (
+            set(mapping_set.value_maps.values_list("name", flat=True))
+            if mapping_set is not None and mapping_set.pk
+            else set()
+        )
+        problems = rule_problems(
+            action=action,
+            target_field=data["target_field"],
+            line_scope=data.get("line_scope", ""),
+            transform=data.get("transform", ""),
+            value_map_names=names,
+            mapping_set=mapping_set if mapping_set and mapping_set.pk else None,
+        )
+        for problem in problems:
+            field = (
+                "transform" if "transform" in problem or "lookup" in problem else None
+            )
+            self.add_error(field or "target_field", problem)
+        return data
 
 
 class FieldMappingInline(admin.TabularInline):
     model = FieldMapping
+    form = FieldMappingForm
     extra = 0
+    fields = [
+        "action",
+        "line_scope",
+        "target_field",
+        "source_expression",
+        "transform",
+        "required",
+        "only_on_create",
+        "active",
+        "order",
+    ]
+
+
+class ImportForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="Name of the new mapping set.")
+    file = forms.FileField(help_text="A mapping set exported from Intacct Hub (JSON).")
 
 
 @admin.register(MappingSet)
 class MappingSetAdmin(admin.ModelAdmin):
-    list_display = ["name", "updated_at"]
+    list_display = ["name", "version", "updated_at"]
     search_fields = ["name"]
+    readonly_fields = ["version"]
     inlines = [FieldMappingInline]
+    change_form_template = "admin/mappings/mappingset/change_form.html"
+    change_list_template = "admin/mappings/mappingset/change_list.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/ownership/",
+                view(self.ownership_view),
+                name="mappings_mappingset_ownership",
+            ),
+            path(
+                "<int:pk>/export/",
+                view(self.export_view),
+                name="mappings_mappingset_export",
+            ),
+            path(
+                "import/",
+                view(self.import_view),
+                name="mappings_mappingset_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def ownership_view(self, request, pk):
+        mapping_set = get_object_or_404(MappingSet, pk=pk)
+        if not self.has_view_permission(request, mapping_set):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Record ownership: {mapping_set}",
+            "mapping_set": mapping_set,
+            "rows": ownership_rows(mapping_set),
+        }
+        return TemplateResponse(request, "admin/mappings/ownership.html", context)
+
+    def export_view(self, request, pk):
+        mapping_set = get_object_or_404(MappingSet, pk=pk)
+        if not self.has_view_permission(request, mapping_set):
+            raise PermissionDenied
+        data = mapping_set_export(mapping_set=mapping_set)
+        response = HttpResponse(
+            json.dumps(data, indent=1, sort_keys=True),
+            content_type="application/json",
+        )
+        filename = f"{slugify(mapping_set.name) or 'mapping-set'}.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                data = json.loads(form.cleaned_data["file"].read().decode("utf-8"))
+                mapping_set = mapping_set_import(
+                    data=data, name=form.cleaned_data["name"]
+                )
+            except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
+                form.add_error("file", f"Not imported: {exc}")
+            else:
+                self.message_user(
+                    request, f"Imported mapping set {mapping_set}.", messages.SUCCESS
+                )
+                return redirect(
+                    reverse("admin:mappings_mappingset_change", args=[mapping_set.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import a mapping set",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/mappings/import.html", context)
 
 
 @admin.register(FieldMapping)
 class FieldMappingAdmin(admin.ModelAdmin):
+    form = FieldMappingForm
+    change_form_template = "admin/mappings/fieldmapping/change_form.html"
     list_display = [
         "target_field",
         "action",

@@ -114,7 +114,7 @@ def test_admin_edits_are_attributed_to_the_user(client):
             "mapping_set": ms.pk,
             "action": "upsert_customer",
             "line_scope": "",
-            "target_field": "NAME",
+            "target_field": "name",
             "source_expression": "name",
             "transform": "",
             "active": "on",
