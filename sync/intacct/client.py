@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from sync.intacct import errors, reads, writes
+from sync.intacct import errors, permissions, reads, writes
 from sync.intacct.constants import XML_BATCH_SIZE
 from sync.intacct.credentials import Credentials
+from sync.intacct.objects import registry
 from sync.intacct.objects.ar_invoice import ARInvoice
 from sync.intacct.objects.base import legacy_date
 from sync.intacct.objects.credit_memo import CreditMemo
@@ -242,8 +243,6 @@ class IntacctClient:
                 self.xml.call(fn)
                 outcome = VOIDED
             else:
-                from sync.intacct.objects import registry
-
                 name = registry.object_module(obj).SPEC.rest_object
                 if name is None:
                     raise errors.NotSupported(f"{obj} has no REST object")
@@ -278,9 +277,8 @@ class IntacctClient:
         return reads.read_field_catalog(self, object)
 
     def check_permissions(self) -> dict[str, bool]:
-        from sync.intacct.permissions import check_permissions
-
-        return check_permissions(self)
+        """Action name -> whether this Intacct user may perform it."""
+        return permissions.check_permissions(self)
 
 
 __all__ = ["IntacctClient", "REST", "XML"]

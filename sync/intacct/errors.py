@@ -8,7 +8,7 @@ body that may well have come with HTTP 200).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -355,11 +355,3 @@ def from_response(
 
 def _reason(response: httpx.Response) -> str:
     return f"HTTP {response.status_code} {response.reason_phrase}".strip()
-
-
-@dataclass
-class FunctionFailure:
-    """Internal: one failed function of an XML batch, before it is typed."""
-
-    controlid: str
-    details: list[ErrorDetail] = field(default_factory=list)

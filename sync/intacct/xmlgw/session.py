@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -75,6 +74,3 @@ def choose_endpoint(base_url: str, returned: str, default_path: str) -> str:
 def renew_margin(expires_in: float) -> float:
     """Renew a little early, but never so early a short session is always stale."""
     return min(SESSION_RENEW_MARGIN, expires_in / 4)
-
-
-Clock = Callable[[], float]
