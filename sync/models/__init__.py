@@ -1,6 +1,14 @@
 """Intacct tenants, the postings the hub owes them, and what happened to each."""
 
 from .connection import ApiUsage, Connection, ConnectionSlot, ConnectionThrottle
+from .ledger import (  # noqa: F401  (ledger models: summaries, lineage, recon)
+    Correction,
+    IntacctDocumentState,
+    LedgerState,
+    ReconciliationResult,
+    SummaryEntry,
+    SummaryMember,
+)
 from .posting import (
     AuditEvent,
     ExternalRef,
