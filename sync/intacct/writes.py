@@ -39,6 +39,18 @@ class _Planned:
         self.verb = "create"
         self.found: Found | None = None
 
+    @property
+    def wire_key(self) -> str:
+        """The key sent to Intacct (controlid / Idempotency-Key).
+
+        An upsert whose create landed but whose answer was lost is retried as an
+        update of what the pre-read found. Intacct would refuse the create's key
+        on that different request, so the update carries a key derived from it:
+        still the same on every retry of the update.
+        """
+        key = self.write.idempotency_key
+        return f"{key}:update" if self.verb == "update" else key
+
 
 def _check(write: Write) -> None:
     key = write.idempotency_key
@@ -132,7 +144,7 @@ def _result(
 
 
 def _xml_function(p: _Planned):
-    key = p.write.idempotency_key
+    key = p.wire_key
     if p.verb == "update":
         return p.module.xml_update(p.write.record, p.found.key, key)
     return p.module.xml_create(p.write.record, key)
@@ -226,7 +238,7 @@ def _send_one(client, p: _Planned, proto: str) -> Outcome:
 def _send_rest(client, p: _Planned) -> WriteResult:
     name = registry.rest_object(p.module, p.write.record)
     body: dict[str, Any] = p.module.rest_body(p.write.record, p.write.idempotency_key)
-    key = p.write.idempotency_key
+    key = p.wire_key
     if p.verb == "update":
         body.pop("id", None)  # the key addresses the record; IDs are not re-written
         data = client.rest.update(name, p.found.key, body, idempotency_key=key)
@@ -237,12 +249,20 @@ def _send_rest(client, p: _Planned) -> WriteResult:
 
 
 def _link_duplicates(client, plans: list[_Planned], outcomes: list) -> None:
-    """A create refused as a duplicate landed earlier: find it and link it."""
-    dupes = [
-        p
-        for p in plans
-        if isinstance(outcomes[p.index], errors.DuplicateRecord) and p.verb == "create"
-    ]
+    """A create refused as a duplicate landed earlier: find it and link it.
+
+    An update refused for its already-used key did run before: it is updated.
+    """
+    dupes = []
+    for p in plans:
+        if not isinstance(outcomes[p.index], errors.DuplicateRecord):
+            continue
+        if p.verb == "update" and p.found is not None:
+            outcomes[p.index] = _result(
+                p, UPDATED, p.found.key, p.found.id, p.found.protocol
+            )
+        elif p.verb == "create":
+            dupes.append(p)
     by_obj: dict[str, list[_Planned]] = defaultdict(list)
     for p in dupes:
         by_obj[p.module.SPEC.xml_object].append(p)
