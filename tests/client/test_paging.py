@@ -17,6 +17,8 @@ from tests.client.conftest import LOOPBACK_ROWS as ROWS
 def peak_while_reading(client, protocol: str, limit: int) -> tuple[int, int]:
     if protocol == "xml":
         rows = client.xml.read_by_query("CUSTOMER", "", fields="RECORDNO,CUSTOMERID")
+    elif protocol == "xml-query":
+        rows = client.xml.query("CUSTOMER", ["RECORDNO", "CUSTOMERID"])
     else:
         rows = client.rest.query("accounts-receivable/customer", ["key", "id"])
     tracemalloc.start()
@@ -31,7 +33,7 @@ def peak_while_reading(client, protocol: str, limit: int) -> tuple[int, int]:
     return count, peak
 
 
-@pytest.mark.parametrize("protocol", ["xml", "rest"])
+@pytest.mark.parametrize("protocol", ["xml", "xml-query", "rest"])
 def test_paging_10k_rows_in_constant_memory(loopback_url, protocol):
     from sandbox import demo_credentials
 

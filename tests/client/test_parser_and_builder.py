@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from sync.intacct import errors
@@ -133,3 +135,26 @@ def test_a_duplicate_function_failure_is_a_duplicate_record():
     assert isinstance(error, errors.DuplicateRecord)
     assert error.errorno == "BL34000061"
     assert error.correction == "Use a unique value instead."
+
+
+@given(
+    st.text(
+        alphabet=st.characters(
+            blacklist_categories=("Cs",), blacklist_characters="\x00"
+        ),
+        max_size=80,
+    ).filter(lambda t: all(c in "\t\n\r" or ord(c) >= 0x20 for c in t))
+)
+def test_any_xml_text_round_trips(value):
+    fn = builder.generic_write("create", "CUSTOMER", {"NAME": value}, controlid="c")
+    body = builder.build_request(
+        sender_id="s", sender_password="p", functions=[fn], session_id="x.."
+    )
+    parsed = parser.parse_xml(body)
+    text = parsed.findtext("operation/content/function/create/CUSTOMER/NAME") or ""
+    assert text == value
+
+
+def test_nul_and_control_characters_are_refused_not_sent_corrupt():
+    with pytest.raises(ValueError):
+        builder.generic_write("create", "CUSTOMER", {"NAME": "a\x00b"}, controlid="c")
