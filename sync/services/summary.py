@@ -1,0 +1,718 @@
+"""The summary builder: one balanced journal entry per connection × channel × day.
+
+For channels whose posting policy is in summary mode, the day's final orders and
+refunds roll up into a journal entry (docs/ledger.md has the lines and the rules).
+
+The algorithm, per connection:
+
+1. For every order and refund of a summary channel whose latest version is not yet a
+   member of a summary, compute what the ledger *should* hold for it: exact Decimal
+   amounts per line role (revenue, discounts, shipping, tax per jurisdiction, …)
+   under its (channel, business day). A cancelled, voided or deleted order should
+   hold nothing.
+2. Subtract what the ledger already holds for that record (the sum of its earlier
+   ``SummaryMember`` rows). A non-zero difference is a member of the next entry of
+   that (channel, day): sequence 1 is the day's summary, every later one is an
+   adjustment entry. A posted entry is never edited.
+3. Each new entry becomes one ``post_gl_summary`` Posting whose idempotency key
+   derives from (connection, post_gl_summary, channel, day, sequence), so planning
+   twice finds the same row. Amounts are rounded half-up to cents only when the
+   lines are written; debits equal credits exactly.
+4. Closed periods (known from an earlier refusal, or learned from one afterwards by
+   ``summaries_settle_closed``) follow the policy: shift to the first open day and
+   say so, hold (``skipped`` with a "held" reason, released by ``summary_release``),
+   or fail (a business Failure, as Intacct itself would answer).
+"""
+
+import datetime as dt
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef, Subquery
+from django.utils import timezone
+
+from commerce.models import SourceRecord
+from mappings.models import Action, PostingPolicy
+from mappings.selectors import mapping_rules
+
+from ..models import (
+    AuditEvent,
+    Connection,
+    Failure,
+    LedgerState,
+    Posting,
+    SummaryEntry,
+    SummaryMember,
+)
+from .failures import failure_record, failure_retry
+from .planning import business_date, is_final
+
+log = logging.getLogger(__name__)
+
+S = Posting.Status
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+SUMMARY_KINDS = ("order", "refund")
+#: Value map (in the connection's mapping set) from tax jurisdiction to GL account.
+TAX_ACCOUNTS_MAP = "tax_jurisdiction_accounts"
+CLOSED_PERIOD = re.compile(r"closed period|periods are closed", re.I)
+CLOSED_THROUGH = re.compile(r"closed through (\d{2}/\d{2}/\d{4}|\d{4}-\d{2}-\d{2})")
+
+#: Line roles: (policy account field, fallback field, debit when positive, memo).
+#: Memos start with "Sales" or "Refund" — reconciliation reads them back that way.
+ROLES = {
+    "collected": ("clearing_account", "ar_account", True, "Sales collected"),
+    "revenue": ("revenue_account", None, False, "Sales revenue"),
+    "discounts": ("discounts_account", None, True, "Sales discounts"),
+    "shipping": ("shipping_income_account", "revenue_account", False, "Sales shipping"),
+    "tip": ("revenue_account", None, False, "Sales tips"),
+    "tax": ("tax_payable_account", None, False, "Sales tax"),
+    "refund_goods": ("refunds_account", "revenue_account", True, "Refund of sales"),
+    "refund_adjustment": (
+        "refunds_account",
+        "revenue_account",
+        True,
+        "Refund adjustment",
+    ),
+    "refund_shipping": (
+        "shipping_income_account",
+        "revenue_account",
+        True,
+        "Refund of shipping",
+    ),
+    "refund_tax": ("tax_payable_account", None, True, "Refund tax"),
+    "refund_paid": ("clearing_account", "ar_account", False, "Refunds paid"),
+}
+DIMENSION_NAMES = {
+    "location": "location",
+    "locationid": "location",
+    "department": "department",
+    "departmentid": "department",
+    "class": "class",
+    "class_": "class",
+    "classid": "class",
+    "project": "project",
+    "projectid": "project",
+}
+
+
+def money(value):
+    return Decimal(str(value or "0"))
+
+
+def cents(value):
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def order_channel(order):
+    """The channel a summary groups an order under (the planner's notion)."""
+    return order.get("channel") or order.get("store") or ""
+
+
+def jurisdiction_of(tax_line):
+    """Tax goes to liability accounts by region: the line's jurisdiction, else its
+    title (Shopify titles are per region, e.g. "CA State Tax")."""
+    return (tax_line.get("jurisdiction") or tax_line.get("title") or "").strip()
+
+
+# -- what one record contributes --------------------------------------------------
+
+
+def order_components(order, policy):
+    """Exact amounts per line role of one final order (Decimal, never rounded)."""
+    gross_discounts = bool(policy.get("discounts_account"))
+    included = bool(order.get("taxes_included"))
+    out = defaultdict(Decimal)
+    for line in order.get("lines") or []:
+        amount = money(line.get("quantity")) * money(line.get("unit_price"))
+        discount = money(line.get("discount"))
+        line_tax = sum((money(t.get("amount")) for t in line.get("tax_lines") or []), 0)
+        if included:
+            amount -= line_tax
+        if gross_discounts:
+            out["revenue"] += amount
+            out["discounts"] += discount
+        else:
+            out["revenue"] += amount - discount
+        for tax in line.get("tax_lines") or []:
+            out[f"tax:{jurisdiction_of(tax)}"] += money(tax.get("amount"))
+    for line in order.get("shipping_lines") or []:
+        amount, discount = money(line.get("price")), money(line.get("discount"))
+        if included:
+            amount -= sum((money(t.get("amount")) for t in line.get("tax_lines")), 0)
+        if gross_discounts:
+            out["shipping"] += amount
+            out["discounts"] += discount
+        else:
+            out["shipping"] += amount - discount
+        for tax in line.get("tax_lines") or []:
+            out[f"tax:{jurisdiction_of(tax)}"] += money(tax.get("amount"))
+    out["tip"] += money(order.get("total_tip"))
+    taxes = sum((v for k, v in out.items() if k.startswith("tax:")), ZERO)
+    out["collected"] = (
+        out["revenue"] - out["discounts"] + out["shipping"] + out["tip"] + taxes
+    )
+    return {k: v for k, v in out.items() if v}
+
+
+def _allocate(amount, weights):
+    """Split ``amount`` over jurisdictions in proportion to ``weights``, to the cent;
+    the last one takes the remainder so the parts add up exactly."""
+    weights = {k: v for k, v in weights.items() if v}
+    total = sum(weights.values(), ZERO)
+    if not amount:
+        return {}
+    if not total:
+        return {"": amount}
+    parts, left = {}, amount
+    names = sorted(weights)
+    for name in names[:-1]:
+        parts[name] = cents(amount * weights[name] / total)
+        left -= parts[name]
+    parts[names[-1]] = left
+    return parts
+
+
+def _tax_weights(tax_lines):
+    weights = defaultdict(Decimal)
+    for tax in tax_lines or []:
+        weights[jurisdiction_of(tax)] += money(tax.get("amount"))
+    return weights
+
+
+def refund_components(refund, order):
+    """Exact amounts per line role of one refund; its tax is split by the
+    jurisdictions the refunded order lines were taxed in."""
+    out = defaultdict(Decimal)
+    out["refund_goods"] += money(refund.get("subtotal"))
+    out["refund_adjustment"] += money(refund.get("adjustment"))
+    shipping = refund.get("shipping") or {}
+    out["refund_shipping"] += money(shipping.get("amount"))
+    order = order or {}
+    lines = {str(line.get("id")): line for line in order.get("lines") or []}
+    every_tax = _tax_weights(
+        [t for line in order.get("lines") or [] for t in line.get("tax_lines") or []]
+        + [
+            t
+            for line in order.get("shipping_lines") or []
+            for t in line.get("tax_lines") or []
+        ]
+    )
+    for line in refund.get("lines") or []:
+        source = lines.get(str(line.get("line_id")))
+        weights = _tax_weights(source.get("tax_lines")) if source else every_tax
+        for name, part in _allocate(
+            money(line.get("tax")), weights or every_tax
+        ).items():
+            out[f"refund_tax:{name}"] += part
+    shipping_weights = _tax_weights(
+        [
+            t
+            for line in order.get("shipping_lines") or []
+            for t in line.get("tax_lines") or []
+        ]
+    )
+    for name, part in _allocate(
+        money(shipping.get("tax")), shipping_weights or every_tax
+    ).items():
+        out[f"refund_tax:{name}"] += part
+    out["refund_paid"] = money(refund.get("total"))
+    return {k: v for k, v in out.items() if v}
+
+
+def headline(components):
+    """(net_sales, tax, refunds) of a set of components, as reconciliation sees them."""
+    tax = sum((v for k, v in components.items() if k.startswith("tax:")), ZERO)
+    return (
+        components.get("collected", ZERO) - tax,
+        tax,
+        components.get("refund_paid", ZERO),
+    )
+
+
+# -- candidates ---------------------------------------------------------------------
+
+
+@dataclass
+class Desired:
+    record: object
+    by_period: dict = field(default_factory=dict)  # (channel, day) -> components
+
+
+def latest_records(*, connection, kinds=SUMMARY_KINDS):
+    """Latest version of every order/refund of the connection's sources."""
+    latest = (
+        SourceRecord.objects.filter(
+            source_id=OuterRef("source_id"),
+            kind=OuterRef("kind"),
+            external_id=OuterRef("external_id"),
+        )
+        .values("source_id", "kind", "external_id")
+        .annotate(top=Max("version"))
+        .values("top")
+    )
+    return SourceRecord.objects.filter(
+        source__in=connection.sources.all(), kind__in=kinds
+    ).filter(version=Subquery(latest))
+
+
+def summary_policy(rules, channel):
+    """The channel's policy when it is in summary mode, else None."""
+    policy = rules.policy_for(channel)
+    if policy and policy.get("mode") == PostingPolicy.Mode.SUMMARY:
+        return policy
+    return None
+
+
+def _before_cutover(policy, day):
+    cutover = policy.get("cutover_date")
+    return bool(cutover and day < dt.date.fromisoformat(cutover))
+
+
+class _Orders:
+    """Latest order payloads by (source, external id), loaded on demand."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.cache = {}
+
+    def get(self, source_id, external_id):
+        key = (source_id, str(external_id))
+        if key not in self.cache:
+            record = (
+                SourceRecord.objects.filter(
+                    source_id=source_id, kind="order", external_id=str(external_id)
+                )
+                .order_by("-version")
+                .first()
+            )
+            self.cache[key] = record
+        return self.cache[key]
+
+
+def desired_of(record, rules, orders, until):
+    """What the ledger should hold for ``record``: {(channel, day): components}."""
+    payload = record.payload
+    if record.kind == "order":
+        if record.is_tombstone:
+            return {}
+        channel = order_channel(payload)
+        policy = summary_policy(rules, channel)
+        day = business_date(payload)
+        if policy is None or day is None or day >= until:
+            return None  # not ours (detail mode) or the day is not over yet
+        if _before_cutover(policy, day):
+            return {}
+        if not is_final(payload, policy["finality_event"]):
+            return {}
+        return {(channel, day): order_components(payload, policy)}
+    order = orders.get(record.source_id, payload.get("order_id"))
+    order_payload = order.payload if order and not order.is_tombstone else {}
+    channel = order_channel(order_payload)
+    policy = summary_policy(rules, channel)
+    stamp = {"processed_at": payload.get("processed_at") or payload.get("created_at")}
+    day = business_date(stamp)
+    if record.is_tombstone:
+        return {}
+    if policy is None or day is None or day >= until:
+        return None
+    if _before_cutover(policy, day):
+        return {}
+    return {(channel, day): refund_components(payload, order_payload)}
+
+
+def held_by_ledger(connection_id, record):
+    """What earlier summary members hold for this record identity, by period."""
+    held = defaultdict(lambda: defaultdict(Decimal))
+    members = SummaryMember.objects.filter(
+        entry__connection_id=connection_id,
+        source_record__source_id=record.source_id,
+        kind=record.kind,
+        external_id=record.external_id,
+    ).select_related("entry")
+    for member in members:
+        period = (member.entry.channel, member.entry.day)
+        for role, amount in member.components.items():
+            held[period][role] += Decimal(amount)
+    return held
+
+
+def _delta(desired, held):
+    out = {}
+    for period in set(desired) | set(held):
+        want, have = desired.get(period, {}), held.get(period, {})
+        diff = {r: want.get(r, ZERO) - have.get(r, ZERO) for r in set(want) | set(have)}
+        diff = {r: v for r, v in diff.items() if v}
+        if diff:
+            out[period] = diff
+    return out
+
+
+# -- lines ----------------------------------------------------------------------------
+
+
+def tax_account(rules, policy, jurisdiction):
+    table = rules.value_maps.get(TAX_ACCOUNTS_MAP)
+    if table is not None and jurisdiction in table.entries:
+        return table.entries[jurisdiction]
+    if table is not None and table.default_value:
+        return table.default_value
+    return policy.get("tax_payable_account") or ""
+
+
+def dimensions_of(policy):
+    out = {}
+    for name, value in (policy.get("default_dimensions") or {}).items():
+        target = DIMENSION_NAMES.get(str(name).lower())
+        if target and value:
+            out[f"dimensions.{target}"] = str(value)
+    return out
+
+
+def entry_lines(components, rules, policy):
+    """Journal lines of summed components: one per role (and jurisdiction), rounded
+    half-up to cents, a negative amount on the other side; debits = credits."""
+    lines = []
+    dims = dimensions_of(policy)
+    for key in sorted(components, key=_role_order):
+        role, _, jurisdiction = key.partition(":")
+        account_field, fallback, debit, memo = ROLES[role]
+        if role in ("tax", "refund_tax"):
+            account = tax_account(rules, policy, jurisdiction)
+            memo = f"{memo} {jurisdiction}".strip()
+        else:
+            account = policy.get(account_field) or (
+                policy.get(fallback) if fallback else ""
+            )
+        amount = cents(components[key])
+        if not amount:
+            continue
+        if not account:
+            raise SummaryError(f"policy has no {account_field} for {memo.lower()}")
+        lines.append(
+            {
+                "account": account,
+                "amount": abs(amount),
+                "debit": debit if amount > 0 else not debit,
+                "memo": memo[:100],
+                **dims,
+            }
+        )
+    _balance(lines)
+    for line in lines:
+        line["amount"] = str(line["amount"])
+    return lines
+
+
+def _role_order(key):
+    return list(ROLES).index(key.partition(":")[0]), key
+
+
+def _balance(lines):
+    """Rounding to cents line by line can leave a cent over: the clearing line takes
+    it, so the entry balances exactly (amounts from the source are cents already;
+    only tax split across jurisdictions can produce this)."""
+    debits = sum((ln["amount"] for ln in lines if ln["debit"]), ZERO)
+    credits = sum((ln["amount"] for ln in lines if not ln["debit"]), ZERO)
+    gap = credits - debits
+    if not gap:
+        return
+    clearing = next((ln for ln in lines if ln["memo"] == "Sales collected"), None)
+    if clearing is None:
+        clearing = next((ln for ln in lines if ln["memo"] == "Refunds paid"), None)
+    if clearing is None:
+        raise SummaryError(f"entry does not balance by {gap}")
+    signed = clearing["amount"] if clearing["debit"] else -clearing["amount"]
+    signed += gap
+    clearing["amount"], clearing["debit"] = abs(signed), signed >= 0
+
+
+class SummaryError(ValueError):
+    """The policy cannot express the summary (e.g. an account is missing)."""
+
+
+# -- planning -----------------------------------------------------------------------
+
+
+@dataclass
+class SummaryReport:
+    entries: list = field(default_factory=list)
+    members: int = 0
+    held: int = 0
+    shifted: int = 0
+
+
+def summary_key(*, connection_id, channel, day, sequence):
+    return Posting.make_idempotency_key(
+        connection_id=connection_id,
+        action=Action.POST_GL_SUMMARY,
+        source_identity=f"summary/{channel}/{day.isoformat()}",
+        version=sequence,
+    )
+
+
+def summary_plan(*, connection, run=None, until=None):
+    """Create the summary and adjustment entries that are due; returns a report.
+
+    ``until`` (exclusive, default today) keeps a day open until it is over.
+    """
+    report = SummaryReport()
+    if connection.mapping_set_id is None:
+        return report
+    rules = mapping_rules(connection.mapping_set_id)
+    if not any(p.get("mode") == PostingPolicy.Mode.SUMMARY for p in rules.policies):
+        return report
+    until = until or timezone.localdate()
+    orders = _Orders(connection)
+    members_now = SummaryMember.objects.filter(
+        entry__connection_id=connection.pk, source_record_id=OuterRef("pk")
+    )
+    candidates = (
+        latest_records(connection=connection)
+        .exclude(Exists(members_now))
+        .order_by("received_at", "id")
+    )
+    pending = defaultdict(list)  # (channel, day) -> [(record, delta components)]
+    for record in candidates.iterator(chunk_size=500):
+        desired = desired_of(record, rules, orders, until)
+        if desired is None:
+            continue
+        held = held_by_ledger(connection.pk, record)
+        for period, delta in _delta(desired, held).items():
+            pending[period].append((record, delta))
+    state, _ = LedgerState.objects.get_or_create(connection=connection)
+    for (channel, day), items in sorted(pending.items(), key=lambda kv: kv[0][1]):
+        policy = rules.policy_for(channel)
+        entry = _entry_create(
+            connection, rules, policy, channel, day, items, run, state
+        )
+        if entry is not None:
+            report.entries.append(entry)
+            report.members += len(items)
+            report.held += entry.posting.status == S.SKIPPED
+            report.shifted += entry.posting_date != day
+    return report
+
+
+def _entry_create(connection, rules, policy, channel, day, items, run, state):
+    totals = defaultdict(Decimal)
+    for _, delta in items:
+        for role, amount in delta.items():
+            totals[role] += amount
+    with transaction.atomic():
+        # One planner per connection at a time: the next sequence must be ours.
+        Connection.objects.select_for_update().filter(pk=connection.pk).first()
+        last = SummaryEntry.objects.filter(
+            connection=connection, channel=channel, day=day
+        ).aggregate(top=Max("sequence"))["top"]
+        sequence = (last or 0) + 1
+        kind = (
+            SummaryEntry.Kind.SUMMARY if sequence == 1 else SummaryEntry.Kind.ADJUSTMENT
+        )
+        posting_date, note, behaviour = _period_for(policy, day, state.closed_through)
+        try:
+            lines = entry_lines(totals, rules, policy)
+            problem = ""
+        except SummaryError as exc:
+            lines, problem = [], str(exc)
+        what = "summary" if sequence == 1 else f"adjustment {sequence - 1}"
+        label = channel or "all channels"
+        payload = {
+            "journal": policy.get("journal") or "GJ",
+            "date": posting_date.isoformat(),
+            "description": f"Intacct Hub {what}: {label} sales of {day}"[:200],
+            "reference": f"HUB-{day:%Y%m%d}-{_slug(channel)}-{sequence}",
+            "lines": lines,
+        }
+        posting = Posting.objects.create(
+            connection=connection,
+            run=run,
+            action=Action.POST_GL_SUMMARY,
+            intacct_object="GLBATCH",
+            idempotency_key=summary_key(
+                connection_id=connection.pk, channel=channel, day=day, sequence=sequence
+            ),
+            payload=payload,
+            mapping_version=rules.version,
+        )
+        entry = SummaryEntry.objects.create(
+            connection=connection,
+            channel=channel,
+            day=day,
+            sequence=sequence,
+            kind=kind,
+            posting=posting,
+            posting_date=posting_date,
+            note=note,
+        )
+        SummaryMember.objects.bulk_create(
+            [_member(entry, record, delta) for record, delta in items]
+        )
+        if problem:
+            failure_record(posting=posting, category="missing_mapping", message=problem)
+        elif behaviour == PostingPolicy.ClosedPeriod.HOLD:
+            _hold(posting, note)
+        elif behaviour == PostingPolicy.ClosedPeriod.FAIL:
+            failure_record(posting=posting, category="business", message=note)
+    return entry
+
+
+def _member(entry, record, delta):
+    net, tax, refunds = headline(delta)
+    return SummaryMember(
+        entry=entry,
+        source_record=record,
+        kind=record.kind,
+        external_id=record.external_id,
+        net_sales=cents(net),
+        tax=cents(tax),
+        refunds=cents(refunds),
+        components={role: str(amount) for role, amount in delta.items()},
+    )
+
+
+def _slug(channel):
+    return re.sub(r"[^A-Za-z0-9]+", "", channel or "ALL").upper()[:16] or "ALL"
+
+
+def _period_for(policy, day, closed_through):
+    """(posting date, note, closed-period behaviour or "") for a business day."""
+    if closed_through is None or day > closed_through:
+        return day, "", ""
+    behaviour = (
+        policy.get("closed_period_behaviour") or PostingPolicy.ClosedPeriod.SHIFT
+    )
+    closed = f"{day} is in a closed period (books closed through {closed_through})"
+    if behaviour == PostingPolicy.ClosedPeriod.SHIFT:
+        first_open = closed_through + dt.timedelta(days=1)
+        return first_open, f"{closed}: shifted to {first_open}", ""
+    if behaviour == PostingPolicy.ClosedPeriod.HOLD:
+        return day, f"held for approval: {closed}", behaviour
+    return day, f"{closed}; the policy says fail", behaviour
+
+
+def _hold(posting, reason):
+    posting.skip_reason = reason[:500]
+    posting.set_status(S.SKIPPED, save=False)
+    posting.save(update_fields=["status", "skip_reason", "updated_at"])
+
+
+# -- closed periods learned from Intacct's refusals ----------------------------------
+
+
+def _closed_through(failure):
+    text = f"{failure.message} {failure.description2}"
+    if not CLOSED_PERIOD.search(text):
+        return None
+    found = CLOSED_THROUGH.search(text)
+    if not found:
+        return "unknown"
+    value = found.group(1)
+    if "/" in value:
+        return dt.datetime.strptime(value, "%m/%d/%Y").date()
+    return dt.date.fromisoformat(value)
+
+
+def _month_end(day):
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(
+        days=1
+    )
+
+
+def summaries_settle_closed(*, connection):
+    """Apply the closed-period policy to summaries Intacct refused for a closed
+    period; returns how many were shifted or held. Remembers the closed-through date
+    so later entries are dated right before they are sent."""
+    rules = mapping_rules(connection.mapping_set_id)
+    state, _ = LedgerState.objects.get_or_create(connection=connection)
+    failures = Failure.objects.filter(
+        resolved_at=None,
+        posting__connection=connection,
+        posting__action=Action.POST_GL_SUMMARY,
+        posting__status=S.FAILED,
+    ).select_related("posting__summary_entry")
+    settled = 0
+    for failure in failures:
+        closed = _closed_through(failure)
+        entry = getattr(failure.posting, "summary_entry", None)
+        if closed is None or entry is None:
+            continue
+        if closed == "unknown":  # Intacct did not say: assume monthly periods
+            closed = _month_end(dt.date.fromisoformat(failure.posting.payload["date"]))
+        if state.closed_through is None or closed > state.closed_through:
+            state.closed_through = closed
+            state.save(update_fields=["closed_through"])
+        policy = rules.policy_for(entry.channel)
+        posting_date, note, behaviour = _period_for(policy, entry.day, closed)
+        if behaviour == PostingPolicy.ClosedPeriod.FAIL:
+            continue  # stays in the failure queue, as the policy says
+        with transaction.atomic():
+            entry.note = note[:500]
+            if behaviour == PostingPolicy.ClosedPeriod.HOLD:
+                _resolve_held(failure, note)
+            else:
+                entry.posting_date = posting_date
+                failure_retry(
+                    failure=failure,
+                    user=None,
+                    payload={**failure.posting.payload, "date": str(posting_date)},
+                )
+            entry.save(update_fields=["note", "posting_date"])
+        settled += 1
+    return settled
+
+
+def _resolve_held(failure, note):
+    posting = failure.posting
+    posting.skip_reason = note[:500]
+    posting.set_status(S.SKIPPED, save=False)
+    posting.save(update_fields=["status", "skip_reason", "updated_at"])
+    failure.resolution = Failure.Resolution.IGNORED
+    failure.resolution_note = note
+    failure.resolved_at = timezone.now()
+    failure.save(update_fields=["resolution", "resolution_note", "resolved_at"])
+    AuditEvent.objects.create(
+        action=AuditEvent.Action.IGNORED,
+        failure=failure,
+        posting=posting,
+        details={"reason": note, "closed_period": "hold"},
+    )
+
+
+@transaction.atomic
+def summary_release(*, entry, user, date=None):
+    """Approve a held summary: send it, dated ``date`` (default: as planned)."""
+    posting = Posting.objects.select_for_update().get(pk=entry.posting_id)
+    before = dict(posting.payload)
+    if date is not None:
+        posting.payload = {**posting.payload, "date": date.isoformat()}
+        entry.posting_date = date
+    entry.note = f"{entry.note}; released by {user or 'system'}"[:500]
+    entry.save(update_fields=["posting_date", "note"])
+    posting.skip_reason = ""
+    posting.set_status(S.PENDING, save=False)
+    posting.next_attempt_at = timezone.now()
+    posting.save()
+    AuditEvent.objects.create(
+        user=user,
+        action=AuditEvent.Action.EDITED if date else AuditEvent.Action.RETRIED,
+        posting=posting,
+        details={"before": before, "after": posting.payload, "released": True},
+    )
+    return posting
+
+
+def ledger_sync(*, connection, until=None, **client_options):
+    """Plan summaries, run the pipeline, apply the closed-period policy to what
+    Intacct refused, and send what that re-queued. For scripts, demos and tests."""
+    from .runs import sync_once
+
+    summary_plan(connection=connection, until=until)
+    run = sync_once(connection=connection, **client_options)
+    if summaries_settle_closed(connection=connection):
+        run = sync_once(connection=connection, **client_options)
+    return run

@@ -1,0 +1,68 @@
+"""Summary mode end to end: a day of orders and refunds becomes one balanced entry."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from sync.models import Posting, SummaryEntry, SummaryMember
+from sync.services.summary import ledger_sync
+from tests.ledger.conftest import a_refund, web_order
+from tests.sync.conftest import store
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+S = Posting.Status
+DAY = dt.date(2024, 6, 1)
+UNTIL = dt.date(2024, 7, 15)
+
+
+def test_a_day_becomes_one_balanced_entry_per_channel(
+    summary_connection, sandbox, transport
+):
+    conn = summary_connection
+    store(
+        conn,
+        web_order("1001"),
+        web_order("1002"),
+        web_order("1003", channel="pos"),
+        a_refund("R-1", "1001"),
+    )
+    ledger_sync(connection=conn, until=UNTIL, http_transport=transport)
+
+    entries = SummaryEntry.objects.filter(connection=conn).order_by("channel")
+    assert [(e.channel, e.day, e.sequence) for e in entries] == [
+        ("pos", DAY, 1),
+        ("web", DAY, 1),
+    ]
+    assert {e.posting.status for e in entries} == {S.POSTED}
+    web = entries.get(channel="web")
+    lines = web.posting.payload["lines"]
+    debit = sum(Decimal(ln["amount"]) for ln in lines if ln["debit"])
+    credit = sum(Decimal(ln["amount"]) for ln in lines if not ln["debit"])
+    assert debit == credit
+    by_memo = {ln["memo"]: Decimal(ln["amount"]) for ln in lines}
+    assert by_memo["Sales collected"] == Decimal("121.06")
+    assert by_memo["Sales revenue"] == Decimal("110.00")
+    assert by_memo["Sales discounts"] == Decimal("8.00")
+    assert by_memo["Sales shipping"] == Decimal("10.00")
+    assert by_memo["Sales tax CA State Tax"] == Decimal("6.72")
+    assert by_memo["Sales tax LA County Tax"] == Decimal("2.34")
+    assert by_memo["Refunds paid"] == Decimal("19.66")
+    assert by_memo["Refund of sales"] == Decimal("18.00")
+    assert by_memo["Refund tax CA State Tax"] + by_memo[
+        "Refund tax LA County Tax"
+    ] == Decimal("1.66")
+    members = SummaryMember.objects.filter(entry=web)
+    assert sorted(members.values_list("external_id", flat=True)) == [
+        "1001",
+        "1002",
+        "R-1",
+    ]
+    assert intacct_count(sandbox, "GLBATCH") == 2
+    assert intacct_count(sandbox, "ARINVOICE") == 0
+
+
+def intacct_count(sandbox, obj):
+    company = next(c for c in sandbox.counts() if not c.startswith("_"))
+    return sandbox.counts()[company].get(obj, 0)
