@@ -98,8 +98,11 @@ def _from_mappingset(request, object_id):
     for formset, _inline in model_admin.get_formsets_with_inlines(request, mapping_set):
         if formset.model is not FieldMapping:
             continue
-        bound = formset.__class__(
-            request.POST, request.FILES, instance=mapping_set, prefix=formset.prefix
+        bound = formset(
+            request.POST,
+            request.FILES,
+            instance=mapping_set,
+            prefix=formset.get_default_prefix(),
         )
         bound.is_valid()
         for form in bound.forms:

@@ -13,8 +13,6 @@ import httpx
 import pytest
 from django.core.management import call_command
 
-from commerce.demo import UNKNOWN_SKU, demo_traffic
-from commerce.sources.shopify import Context, records_for
 from mappings.engine import map_record
 from mappings.models import Action, MappingSet
 from mappings.rules import MappingRules
@@ -27,33 +25,12 @@ from mappings.services import (
 from sandbox import DEMO_COMPANY, Sandbox, demo_credentials, make_app
 from sync.intacct import Credentials, IntacctClient, NotSupported
 from sync.payloads import build_record
+from tests.mappings.demo import normalized_demo, postable
 
 pytestmark = pytest.mark.django_db
 
 BASE_URL = "http://sandbox.test"
 A = Action
-
-
-def normalized_demo(orders=40, seed=11):
-    """The latest normalized version of every demo record, by kind and id."""
-    latest = {}
-    context = Context(store="demo-shop", triggered_at="2024-06-01T08:00:00Z")
-    for delivery in demo_traffic(orders=orders, seed=seed):
-        for record in records_for(delivery.topic, delivery.body, context):
-            latest[(record.kind, record.external_id)] = record.payload()
-    by_kind = {}
-    for (kind, _), payload in latest.items():
-        by_kind.setdefault(kind, []).append(payload)
-    return by_kind
-
-
-def is_final(order):
-    """The default policy's finality: paid (refunds after payment count), not voided."""
-    return order["financial_status"] in ("paid", "partially_refunded", "refunded")
-
-
-def postable(order):
-    return is_final(order) and all(ln["sku"] != UNKNOWN_SKU for ln in order["lines"])
 
 
 @pytest.fixture
