@@ -26,6 +26,7 @@ urlpatterns = [
         name="mapping-repost",
     ),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("sync.dashboard.urls")),
     path("", include("commerce.urls")),
     path(
         "api/v1/sources/<slug:slug>/records/<str:kind>/<str:external_id>/",
