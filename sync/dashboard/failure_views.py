@@ -4,6 +4,7 @@ import csv
 import json
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -263,13 +264,21 @@ def _link(request, failure, reference):
     def verified(posting, key):
         return found.id
 
-    failure_link(
-        failure=failure,
-        user=request.user,
-        intacct_key=found.key,
-        intacct_id=found.id,
-        verify=verified,
-    )
+    try:
+        failure_link(
+            failure=failure,
+            user=request.user,
+            intacct_key=found.key,
+            intacct_id=found.id,
+            verify=verified,
+        )
+    except IntegrityError:
+        messages.error(
+            request,
+            f"{posting.intacct_object} {found.id} is already bound to another "
+            "source record; the hub never binds one Intacct record twice.",
+        )
+        return
     messages.success(
         request, f"Linked to {posting.intacct_object} {found.id} (key {found.key})."
     )
