@@ -167,7 +167,7 @@ def _send_xml(client, group: list[_Planned], atomic: bool) -> list[Outcome]:
     try:
         results = client.xml.run([_xml_function(p) for p in group], transaction=atomic)
     except errors.IntacctError as exc:
-        return [exc] * len(group)
+        return [_own(exc, p) for p in group]
     out: list[Outcome] = []
     for p, result in zip(group, results, strict=True):
         if result.ok:
@@ -232,7 +232,21 @@ def _send_one(client, p: _Planned, proto: str) -> Outcome:
     try:
         return _send_rest(client, p)
     except errors.IntacctError as exc:
-        return exc
+        return _own(exc, p)
+
+
+def _own(exc: errors.IntacctError, p: _Planned) -> errors.IntacctError:
+    """The error as the hub should see it: carrying this write's own key."""
+    if isinstance(exc, errors.OutcomeUnknown):
+        mine = errors.OutcomeUnknown(
+            exc.message,
+            idempotency_keys=(p.write.idempotency_key,),
+            protocol=exc.protocol,
+            status_code=exc.status_code,
+        )
+        mine.__cause__ = exc
+        return mine
+    return exc
 
 
 def _send_rest(client, p: _Planned) -> WriteResult:

@@ -64,8 +64,9 @@ def test_an_upsert_whose_create_was_lost_retries_as_an_update(remote):
     client.tokens.access_token()
     # …so a drop armed for REST hits the create itself.
     controls.post("/drop", json={"count": 1, "api": "rest"}).raise_for_status()
-    with pytest.raises(OutcomeUnknown):
+    with pytest.raises(OutcomeUnknown) as info:
         client.upsert_customer(Customer("LU-1", "Lost"), idempotency_key="5" * 32)
+    assert info.value.idempotency_keys == ("5" * 32,)
     again = client.upsert_customer(Customer("LU-1", "Lost"), idempotency_key="5" * 32)
     assert again.outcome == "updated"
     assert len(client.find("CUSTOMER", ["LU-1"])) == 1
