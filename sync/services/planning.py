@@ -89,9 +89,20 @@ def record_plan(*, ctx, record):
 
 
 def _ensure(
-    ctx, record, action, *, depends_on=None, skip_reason="", operation="create"
+    ctx,
+    record,
+    action,
+    *,
+    depends_on=None,
+    skip_reason="",
+    operation="create",
+    payload=None,
 ):
-    """Get or create the posting of (record version, action); map it when new."""
+    """Get or create the posting of (record version, action); map it when new.
+
+    ``payload`` (ledger fix) maps an enriched copy of the record, e.g. a refund with
+    its order embedded, which the credit memo mappings read as ``order.*``.
+    """
     key = Posting.make_idempotency_key(
         connection_id=ctx.connection.pk,
         action=action,
@@ -101,7 +112,12 @@ def _ensure(
     existing = Posting.objects.filter(idempotency_key=key).first()
     if existing:
         return existing
-    mapped = map_record(record.payload, ctx.rules, action=action, operation=operation)
+    mapped = map_record(
+        record.payload if payload is None else payload,
+        ctx.rules,
+        action=action,
+        operation=operation,
+    )
     posting = Posting(
         connection=ctx.connection,
         run=ctx.run,
@@ -227,7 +243,19 @@ def plan_order(ctx, record):
     if not is_final(order, policy["finality_event"]) or policy["mode"] == "summary":
         return  # not final yet, or rolled up by the summary builder
     if earlier.filter(status=S.POSTED).exists():
-        return  # already in the ledger; edits after posting are corrections
+        # Already in the ledger: an edit after posting is a correction (ledger fix:
+        # reverse and re-post what changed, linked to the original).
+        from .corrections import order_correct
+
+        order_correct(
+            ctx,
+            record,
+            earlier,
+            identity=source_identity(record),
+            day=business_date(order),
+            intacct_object=INTACCT_OBJECT,
+        )
+        return
     for stale in earlier.filter(status__in=[S.PENDING, S.FAILED]):
         _supersede(stale, record)
     cutover = policy.get("cutover_date")
@@ -297,6 +325,9 @@ def plan_cancellation(ctx, record, earlier):
         )
         if created:
             ctx.created.append(reversal)
+        from .corrections import correction_link  # ledger: lineage of the reversal
+
+        correction_link(original=posted, correction=reversal, kind="reversal")
 
 
 def plan_refund(ctx, record):
@@ -315,7 +346,15 @@ def plan_refund(ctx, record):
     )
     if invoice is None:
         return  # its order is not (yet) posted in detail; summaries handle refunds
-    _ensure(ctx, record, Action.POST_CREDIT_MEMO, depends_on=invoice)
+    # Ledger fix: the credit memo mappings read the order (``order.number``,
+    # ``order.customer.id``, ``order.channel``), which a normalized refund only names.
+    enriched = {**refund, "order": invoice.source_record.payload}
+    memo = _ensure(
+        ctx, record, Action.POST_CREDIT_MEMO, depends_on=invoice, payload=enriched
+    )
+    from .corrections import correction_link
+
+    correction_link(original=invoice, correction=memo, kind="credit_memo")
 
 
 PLANNERS = {

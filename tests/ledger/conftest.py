@@ -3,9 +3,15 @@
 import pytest
 
 from commerce.records import NormalizedRecord
-from mappings.models import PostingPolicy
+from mappings.models import FieldMapping, PostingPolicy
 from tests.commerce.records import order_data
-from tests.sync.conftest import connection, sandbox, transport  # noqa: F401
+from tests.sync.conftest import (  # noqa: F401
+    a_customer,
+    connection,
+    sandbox,
+    store,
+    transport,
+)
 
 ACCOUNTS = {
     "revenue_account": "4000",
@@ -118,3 +124,56 @@ def a_refund(external_id, order_id, *, day="2024-06-01", **overrides):
     }
     data.update(overrides)
     return NormalizedRecord("refund", external_id, data)
+
+
+def detail_rules(conn):
+    """Invoice and credit memo mappings whose totals add up (like the shipped set)."""
+    ms = conn.mapping_set
+    FieldMapping.objects.filter(
+        mapping_set=ms, action__in=["post_ar_invoice", "post_credit_memo"]
+    ).delete()
+    memo = "post_credit_memo"
+    rows = [
+        ("post_ar_invoice", "", "customer_id", "", "default:C-1"),
+        ("post_ar_invoice", "", "date", "processed_at || created_at", "date_iso"),
+        ("post_ar_invoice", "", "invoice_number", "number", "remove:#|prefix:SHOP-"),
+        ("post_ar_invoice", "lines", "gl_account", "", "policy:revenue_account"),
+        ("post_ar_invoice", "lines", "amount", "unit_price", "times:quantity"),
+        ("post_ar_invoice", "shipping_lines", "gl_account", "", "default:4010"),
+        ("post_ar_invoice", "shipping_lines", "amount", "price", "nonzero"),
+        ("post_ar_invoice", "$discount", "gl_account", "", "default:4900"),
+        ("post_ar_invoice", "$discount", "amount", "total_discounts", "nonzero|negate"),
+        ("post_ar_invoice", "$tax", "gl_account", "", "default:2100"),
+        ("post_ar_invoice", "$tax", "amount", "total_tax", "nonzero"),
+        (memo, "", "customer_id", "", "default:C-1"),
+        (memo, "", "adjustment_number", "id", "prefix:RF-"),
+        (memo, "", "invoice_number", "order.number", "remove:#|prefix:SHOP-"),
+        (memo, "", "date", "processed_at || created_at", "date_iso"),
+        (memo, "lines", "gl_account", "", "default:4950"),
+        (memo, "lines", "amount", "subtotal", "nonzero"),
+        (memo, "$shipping", "gl_account", "", "default:4010"),
+        (memo, "$shipping", "amount", "shipping.amount", "nonzero"),
+        (memo, "$tax", "gl_account", "", "default:2100"),
+        (memo, "$tax", "amount", "total_tax", "nonzero"),
+    ]
+    for action, scope, target, source, transform in rows:
+        FieldMapping.objects.create(
+            mapping_set=ms,
+            action=action,
+            line_scope=scope,
+            target_field=target,
+            source_expression=source,
+            transform=transform,
+        )
+    set_policy(conn, mode="detail")
+    return conn
+
+
+@pytest.fixture
+def detail_connection(connection, transport):  # noqa: F811
+    from sync.services.runs import sync_once
+
+    detail_rules(connection)
+    store(connection, a_customer("C-1"))
+    sync_once(connection=connection, http_transport=transport)
+    return connection
