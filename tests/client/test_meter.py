@@ -32,3 +32,16 @@ def test_metered_transactions_match_the_sandbox(make_client, sandbox, protocol):
     assert client.transactions == billed
     # 60 creates, 1 update, 3 batched pre-reads, 1 upsert pre-read, 1 status query
     assert billed == 66
+
+
+def test_concurrency_cap_holds_at_the_server(make_client, sandbox):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sync.intacct import SemaphoreLimiter
+
+    sandbox.set_latency(20)
+    client = make_client("xml", concurrency=SemaphoreLimiter(2))
+    client.xml.session()
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda i: client.find("CUSTOMER", [f"CC-{i}"]), range(12)))
+    assert sandbox.counts()["_peak_concurrency"]["SANDBOX-DEMO"] == 2
