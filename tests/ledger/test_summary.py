@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from sync.models import Posting, SummaryEntry, SummaryMember
+from sync.models import Failure, Posting, SummaryEntry, SummaryMember
 from sync.services.summary import ledger_sync
-from tests.ledger.conftest import a_refund, web_order
+from tests.ledger.conftest import a_refund, set_policy, web_order
 from tests.sync.conftest import store
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,3 +66,57 @@ def test_a_day_becomes_one_balanced_entry_per_channel(
 def intacct_count(sandbox, obj):
     company = next(c for c in sandbox.counts() if not c.startswith("_"))
     return sandbox.counts()[company].get(obj, 0)
+
+
+def test_running_again_posts_nothing_and_a_late_order_is_an_adjustment(
+    summary_connection, sandbox, transport
+):
+    conn = summary_connection
+    store(conn, web_order("1001"))
+    ledger_sync(connection=conn, until=UNTIL, http_transport=transport)
+    before = intacct_count(sandbox, "GLBATCH")
+    ledger_sync(connection=conn, until=UNTIL, http_transport=transport)
+    assert intacct_count(sandbox, "GLBATCH") == before == 1
+
+    store(conn, web_order("1002"))  # arrives after the day was posted
+    ledger_sync(connection=conn, until=UNTIL, http_transport=transport)
+    first, late = SummaryEntry.objects.filter(connection=conn).order_by("sequence")
+    assert (first.kind, late.kind, late.day) == ("summary", "adjustment", DAY)
+    assert [m.external_id for m in late.members.all()] == ["1002"]
+    assert intacct_count(sandbox, "GLBATCH") == 2
+
+
+@pytest.mark.parametrize("behaviour", ["shift", "hold", "fail"])
+def test_a_closed_period_follows_the_policy(
+    summary_connection, sandbox, transport, behaviour
+):
+    conn = summary_connection
+    set_policy(conn, closed_period_behaviour=behaviour)
+    sandbox.set_closed_through("2024-06-30")
+    store(conn, web_order("1001"))
+    ledger_sync(connection=conn, until=UNTIL, http_transport=transport)
+    entry = SummaryEntry.objects.get(connection=conn)
+    if behaviour == "shift":
+        assert entry.posting.status == S.POSTED
+        assert entry.posting_date == dt.date(2024, 7, 1)
+        assert "shifted to 2024-07-01" in entry.note
+        assert intacct_count(sandbox, "GLBATCH") == 1
+    elif behaviour == "hold":
+        assert entry.posting.status == S.SKIPPED
+        assert entry.posting.skip_reason.startswith("held for approval")
+        assert intacct_count(sandbox, "GLBATCH") == 0
+    else:
+        assert entry.posting.status == S.FAILED
+        assert Failure.objects.get(posting=entry.posting, resolved_at=None)
+        assert intacct_count(sandbox, "GLBATCH") == 0
+
+
+def test_nothing_before_the_cutover_date_posts(summary_connection, sandbox, transport):
+    conn = summary_connection
+    set_policy(conn, cutover_date=dt.date(2024, 6, 2))
+    store(conn, web_order("1001"), web_order("1002", day="2024-06-02"))
+    ledger_sync(connection=conn, until=UNTIL, http_transport=transport)
+    entry = SummaryEntry.objects.get(connection=conn)
+    assert entry.day == dt.date(2024, 6, 2)
+    assert [m.external_id for m in entry.members.all()] == ["1002"]
+    assert intacct_count(sandbox, "GLBATCH") == 1
