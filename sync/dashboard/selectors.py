@@ -98,15 +98,19 @@ def connections_health(*, with_chart=True):
     by_id = {c.pk: Health(c, allowance=monthly_allowance(c)) for c in connections}
     if not by_id:
         return []
-    for row in (
-        Posting.objects.filter(status__in=BACKLOG)
-        .values("connection_id", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        by_id[row["connection_id"]].backlog[row["status"]] = row["n"]
     _failures_by_category(by_id)
     for health in by_id.values():
+        # One connection at a time: an equality on the leading column lets
+        # posting_status_idx answer with a short index-only range scan.
+        health.backlog = dict(
+            Posting.objects.filter(
+                connection_id=health.connection.pk, status__in=BACKLOG
+            )
+            .values("status")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("status", "n")
+        )
         # Newest posted by id: the primary key walks backwards from the top and
         # stops at the first posted row, instead of sorting every posted one.
         last = (
@@ -133,13 +137,32 @@ def connections_health(*, with_chart=True):
     return list(by_id.values())
 
 
+#: Above this many open failures, the per-connection split by category (a join of
+#: every open failure to its posting) gives way to per-connection totals.
+SPLIT_LIMIT = 5_000
+
+
 def _failures_by_category(by_id):
+    """Open failures by category per connection. Each failed posting has exactly one
+    open failure, so per-connection totals come from posting_status_idx; the split
+    by category comes from failure_open_idx alone when it cannot be per connection."""
     open_failures = Failure.objects.filter(resolved_at=None)
+    by_category = dict(
+        open_failures.values("category")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("category", "n")
+    )
     if len(by_id) == 1:
-        # One tenant: every open failure is its; failure_open_idx answers alone.
         (only,) = by_id.values()
-        rows = open_failures.values("category").annotate(n=Count("id")).order_by()
-        only.failures = {r["category"]: r["n"] for r in rows}
+        only.failures = by_category
+        return
+    if sum(by_category.values()) > SPLIT_LIMIT:
+        for health in by_id.values():
+            total = Posting.objects.filter(
+                connection_id=health.connection.pk, status=S.FAILED
+            ).count()
+            health.failures = {"all categories": total} if total else {}
         return
     rows = (
         open_failures.values("posting__connection_id", "category")
@@ -373,7 +396,9 @@ def failure_queue(
         failures = failures.filter(assigned_to=None)
     elif assignee.isdigit():
         failures = failures.filter(assigned_to_id=int(assignee))
-    return failures.order_by("-created_at", "-id")
+    if category and state == "open":
+        return failures.order_by("-created_at")  # failure_open_idx order
+    return failures.order_by("-id")  # ids grow with created_at; the pk serves
 
 
 def failure_for_detail(pk):
