@@ -178,6 +178,13 @@ Q_CLUSTER = {
     "catch_up": False,
     "poll": 1,
 }
+# A claimed posting whose worker has not settled it within this time is treated as
+# abandoned (crash): it becomes uncertain and is verified before anything is re-sent.
+# Must exceed the longest batch a worker sends, retries included.
+SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
+# First step of the retry schedule for transient failures (sync/retry.py).
+SYNC_RETRY_BASE_SECONDS = env.float("SYNC_RETRY_BASE_SECONDS", default=30.0)
+
 if env.str("REDIS_URL", default=""):
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = env.str("REDIS_URL")

@@ -10,6 +10,7 @@ re-sent blindly: it becomes ``uncertain`` and is verified by a pre-read first.
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection as db
 from django.db import transaction
 from django.db.models import F, Q
@@ -17,7 +18,11 @@ from django.utils import timezone
 
 from .models import Posting
 
-LEASE = timedelta(minutes=5)
+
+def lease():
+    """How long a claim holds a posting before it counts as abandoned."""
+    return timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+
 
 S = Posting.Status
 
@@ -48,7 +53,7 @@ def postings_claim(*, connection_id, limit, worker="worker", now=None):
         Posting.objects.filter(id__in=ids, status__in=[S.PENDING, S.UNCERTAIN]).update(
             status=S.IN_FLIGHT,
             leased_by=token,
-            lease_expires_at=now + LEASE,
+            lease_expires_at=now + lease(),
             attempt_count=F("attempt_count") + 1,
             updated_at=now,
         )

@@ -11,13 +11,15 @@
 | 7 | 32 min | 0–32 min |
 | 8 | — | to the failure queue |
 
-Intacct's ``Retry-After`` (429/503) is a floor under the jittered delay.
+Intacct's ``Retry-After`` (429/503) is a floor under the jittered delay. The base
+(30 s) is ``settings.SYNC_RETRY_BASE_SECONDS``; fault tests shrink it.
 """
 
 import random
 from datetime import timedelta
 
-BASE_SECONDS = 30
+from django.conf import settings
+
 CAP_SECONDS = 60 * 60
 MAX_ATTEMPTS = 8
 
@@ -26,7 +28,8 @@ def retry_delay(attempt, *, retry_after=None, rng=random.random):
     """Seconds to wait before attempt ``attempt + 1``; None when attempts are spent."""
     if attempt >= MAX_ATTEMPTS:
         return None
-    ceiling = min(BASE_SECONDS * 2 ** (attempt - 1), CAP_SECONDS)
+    base = settings.SYNC_RETRY_BASE_SECONDS
+    ceiling = min(base * 2 ** (attempt - 1), CAP_SECONDS)
     delay = rng() * ceiling
     if retry_after:
         delay = max(delay, float(retry_after))

@@ -13,6 +13,7 @@ from .models import Connection
 from .outbox import connections_with_due_work, postings_recover_expired
 from .services.execution import postings_execute
 from .services.planning import context_for, record_plan
+from .services.runs import connection_plan, records_to_plan
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,24 @@ def execute_connection(connection_id):
             return
 
 
+def plan_connection(connection_id):
+    """Plan every record of the connection that no task has planned yet."""
+    connection = Connection.objects.get(pk=connection_id)
+    if connection_plan(connection=connection):
+        async_task("sync.tasks.execute_connection", connection.pk)
+
+
 def dispatch_due():
-    """Every minute: recover expired leases, wake a worker per connection with work."""
+    """Every minute: recover expired leases, plan what a lost task left unplanned,
+    and wake a worker per connection with due work."""
     recovered = postings_recover_expired()
     if recovered:
         log.warning(
             "%s in-flight postings lost their worker; verifying them", recovered
         )
+    for connection in Connection.objects.filter(active=True, mapping_set__isnull=False):
+        if records_to_plan(connection=connection).exists():
+            async_task("sync.tasks.plan_connection", connection.pk)
     for connection_id in connections_with_due_work():
         async_task("sync.tasks.execute_connection", connection_id)
 
