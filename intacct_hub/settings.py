@@ -182,6 +182,9 @@ Q_CLUSTER = {
 # abandoned (crash): it becomes uncertain and is verified before anything is re-sent.
 # Must exceed the longest batch a worker sends, retries included.
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
+# Billed Intacct API transactions a month that the tenant's tier includes (the
+# dashboard shows usage against it): a number, or {"<connection slug>": n, "*": n}.
+INTACCT_MONTHLY_TRANSACTIONS = env.int("INTACCT_MONTHLY_TRANSACTIONS", default=100_000)
 # First step of the retry schedule for transient failures (sync/retry.py).
 SYNC_RETRY_BASE_SECONDS = env.float("SYNC_RETRY_BASE_SECONDS", default=30.0)
 

@@ -141,7 +141,8 @@ def _convert(value, hint, *, path):
         if not isinstance(value, dict):
             raise PayloadError(f"{path}: expected a group of fields")
         if inner.__name__ == "Dimensions" and "class" in value:
-            value = {**value, "class_": value.pop("class")}
+            # "class" is a Python keyword, so the record's field is class_.
+            value = {("class_" if k == "class" else k): v for k, v in value.items()}
         return _build(inner, value, path=path)
     base = _plain_type(hint)
     try:

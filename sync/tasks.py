@@ -13,7 +13,7 @@ from .models import Connection
 from .outbox import connections_with_due_work, postings_recover_expired
 from .services.execution import postings_execute
 from .services.planning import context_for, record_plan
-from .services.runs import connection_plan, records_to_plan
+from .services.runs import connection_plan, records_to_plan, runs_finish
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ def dispatch_due():
             async_task("sync.tasks.plan_connection", connection.pk)
     for connection_id in connections_with_due_work():
         async_task("sync.tasks.execute_connection", connection_id)
+    runs_finish()
 
 
 def on_record_stored(sender, record, **kwargs):

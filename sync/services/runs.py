@@ -4,7 +4,7 @@ django-q2 tasks in ``sync.tasks`` do the same work in the background."""
 
 import logging
 
-from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from commerce.models import SourceRecord
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 #: Dependencies first: customers and items before the documents that need them.
 KIND_ORDER = ["customer", "product", "order", "refund", "inventory_adjustment"]
+FINAL = (Posting.Status.POSTED, Posting.Status.SKIPPED, Posting.Status.FAILED)
 
 
 def records_to_plan(*, connection):
@@ -52,6 +53,24 @@ def connection_plan(*, connection, run=None):
     for record in pending:
         record_plan(ctx=ctx, record=record)
     return ctx.created
+
+
+def runs_finish():
+    """Mark running runs done once every posting they planned is final."""
+    finished = 0
+    for run in SyncRun.objects.filter(status=SyncRun.Status.RUNNING):
+        if not run.postings.exclude(status__in=FINAL).exists():
+            counts = run.postings.values("status").annotate(n=Count("id"))
+            by_status = {row["status"]: row["n"] for row in counts}
+            SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+                status=SyncRun.Status.DONE,
+                finished_at=timezone.now(),
+                posted=by_status.get(Posting.Status.POSTED, 0),
+                failed=by_status.get(Posting.Status.FAILED, 0),
+                skipped=by_status.get(Posting.Status.SKIPPED, 0),
+            )
+            finished += 1
+    return finished
 
 
 def sync_once(*, connection, user=None, max_passes=1000, **client_options):

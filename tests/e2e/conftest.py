@@ -91,9 +91,14 @@ def groups(transactional_db):
     import importlib
 
     migration = importlib.import_module("sync.migrations.0002_permission_groups")
+    finance_maps = importlib.import_module(
+        "sync.migrations.0010_finance_edits_value_maps"
+    ).CODENAMES
     for name in migration.GROUPS:
         group, _ = Group.objects.get_or_create(name=name)
         codenames = migration.wanted_permissions(name) + [("sync", "view_auditevent")]
+        if name == "finance":
+            codenames += [("mappings", codename) for codename in finance_maps]
         for app_label, codename in codenames:
             group.permissions.add(
                 Permission.objects.get(

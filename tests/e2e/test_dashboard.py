@@ -2,7 +2,6 @@
 mapping and resyncs, a viewer can only look."""
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from sync.models import Connection, Failure, Posting
 from sync.services.runs import sync_once
@@ -28,14 +27,7 @@ def test_finance_fixes_an_unknown_sku_and_retries(
     sync_once(connection=connection)
     failure = Failure.objects.get(resolved_at=None)
     assert failure.category == "missing_mapping"
-    user = make_user(group="finance")
-    # Adding a value-map entry is a mapping edit; the finance group (migration 0002)
-    # only views mappings, so this user is given the two permissions it needs.
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            codename__in=["change_valuemap", "add_valuemapentry", "view_valuemap"]
-        )
-    )
+    user = make_user(group="finance")  # may add value-map entries (sync 0010)
     login(page, user)
     shot(page, "home")
     page.click("text=Failed postings")

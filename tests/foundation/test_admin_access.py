@@ -133,3 +133,11 @@ def test_rotate_secrets_moves_every_secret_to_the_primary_key(settings):
     for field, value in SECRETS.items():
         assert crypto.key_id_of(raw_column("sync_connection", field, conn.pk)) == "new"
         assert getattr(type(conn).objects.get(pk=conn.pk), field) == value
+
+
+def test_finance_may_add_value_map_entries_but_not_field_mappings():
+    finance = make_user(group="finance")
+    assert finance.has_perm("mappings.add_valuemapentry")
+    assert finance.has_perm("mappings.change_valuemapentry")
+    assert not finance.has_perm("mappings.add_fieldmapping")
+    assert not finance.has_perm("mappings.change_ownershiprule")

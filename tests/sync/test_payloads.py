@@ -85,3 +85,16 @@ def test_target_fields_list_header_nested_and_line_targets():
     assert "lines[].gl_account" in fields
     assert "lines[].dimensions.location" in fields
     assert "address.city" in target_fields("upsert_customer")
+
+
+def test_the_class_dimension_may_be_named_class_or_class_():
+    for target in ("dimensions.class", "dimensions.class_"):
+        invoice = build_record(
+            "post_ar_invoice",
+            {
+                "customer_id": "C",
+                "date": "2026-01-01",
+                "lines": [{"gl_account": "4000", "amount": "1", target: "ONLINE"}],
+            },
+        )
+        assert invoice.lines[0].dimensions.class_ == "ONLINE"

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from commerce.management.commands.demo_data import demo_source
-from mappings.models import MappingSet
+from mappings.services import mapping_set_ensure_default
 from sync.models import Connection
 
 DEMO_USERNAME = "admin"
@@ -45,9 +45,7 @@ class Command(BaseCommand):
         from sandbox.company import demo_credentials
 
         creds = demo_credentials()
-        mapping_set, _ = MappingSet.objects.get_or_create(
-            name="Default", defaults={"description": "Created by demo_setup."}
-        )
+        mapping_set, _ = mapping_set_ensure_default()
         connection, _ = Connection.objects.update_or_create(
             slug="sandbox-demo",
             defaults={

@@ -5,6 +5,24 @@ from django_q.models import Schedule
 
 SCHEDULES = [
     ("sync: dispatch due postings", "sync.tasks.dispatch_due", Schedule.MINUTES, 1),
+    (
+        "ledger: build due summaries",
+        "sync.tasks_ledger.summarize_all",
+        Schedule.MINUTES,
+        15,
+    ),
+    (
+        "ledger: read back AR status",
+        "sync.tasks_ledger.readback_all",
+        Schedule.HOURLY,
+        None,
+    ),
+    (
+        "ledger: reconcile last week",
+        "sync.tasks_ledger.reconcile_daily",
+        Schedule.DAILY,
+        None,
+    ),
 ]
 
 

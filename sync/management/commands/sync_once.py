@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from sync.models import Connection
-from sync.services.runs import sync_once
+from sync.services.summary import ledger_sync
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             if not connections.exists():
                 raise CommandError(f"no active connection {connection!r} with mappings")
         for conn in connections:
-            run = sync_once(connection=conn)
+            run = ledger_sync(connection=conn)  # detail postings and due summaries
             conn.refresh_from_db()
             state = f" (paused: {conn.pause_reason})" if conn.paused_at else ""
             self.stdout.write(
