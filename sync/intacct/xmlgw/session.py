@@ -67,7 +67,9 @@ def choose_endpoint(base_url: str, returned: str, default_path: str) -> str:
     if host.endswith(".intacct.com") and base_host.endswith(".intacct.com"):
         return returned
     if host == base_host:
-        return urlsplit(returned).path or default_path
+        # The whole URL: a sandbox mounted under a prefix (/sandbox) names it in the
+        # path, and a path alone would be joined onto the base URL's prefix again.
+        return returned
     return default_path
 
 
