@@ -39,6 +39,17 @@ class OwnershipConflict(intacct.IntacctError):
     """The ownership rule forbids the write the record needs."""
 
 
+SEND_ORDER = {
+    Action.UPSERT_CUSTOMER: 0,
+    Action.UPSERT_ITEM: 0,
+    Action.POST_SALES_ORDER: 1,
+    Action.POST_AR_INVOICE: 1,
+    Action.POST_INVENTORY_ADJUSTMENT: 1,
+    Action.POST_GL_SUMMARY: 1,
+    Action.POST_CREDIT_MEMO: 2,
+    Action.REVERSE_OR_VOID: 3,
+}
+
 #: Failure category of each client error, most specific first.
 CATEGORIES = (
     (OwnershipConflict, "ownership_conflict"),
@@ -108,7 +119,13 @@ def _groups(claimed, rules, report):
             groups["verify"].append((posting, write))
         else:
             groups["send"].append((posting, write))
-    return [(kind, group) for kind, group in groups.items() if group]
+    # Masters before the documents that name them: a batch runs in order, so an item
+    # created in it exists by the time an invoice line of the same batch refers to it.
+    return [
+        (kind, sorted(group, key=lambda pair: SEND_ORDER.get(pair[0].action, 9)))
+        for kind, group in groups.items()
+        if group
+    ]
 
 
 @dataclass
