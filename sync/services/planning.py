@@ -256,8 +256,9 @@ def plan_order(ctx, record):
             intacct_object=INTACCT_OBJECT,
         )
         return
-    for stale in earlier.filter(status__in=[S.PENDING, S.FAILED]):
-        _supersede(stale, record)
+    stale = list(earlier.filter(status__in=[S.PENDING, S.FAILED]))
+    for posting in stale:
+        _supersede(posting, record)
     cutover = policy.get("cutover_date")
     day = business_date(order)
     skip = ""
@@ -278,7 +279,12 @@ def plan_order(ctx, record):
         "both": [Action.POST_SALES_ORDER, Action.POST_AR_INVOICE],
     }[policy["detail_documents"]]
     for action in documents:
-        _ensure(ctx, record, action, depends_on=parent, skip_reason=skip)
+        posting = _ensure(ctx, record, action, depends_on=parent, skip_reason=skip)
+        # What waited on the superseded version (a refund's credit memo) now waits
+        # on this one, or it would wait forever on a posting that will never post.
+        Posting.objects.filter(
+            depends_on__in=[p for p in stale if p.action == action]
+        ).update(depends_on=posting)
 
 
 def _supersede(posting, record):

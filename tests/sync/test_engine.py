@@ -136,3 +136,32 @@ def test_stored_attempts_show_the_exchange_but_no_secret(
         assert secret not in stored
     assert "<password>***</password>" in stored  # masked, not dropped
     assert "<sessionid>***</sessionid>" in stored
+
+
+def test_a_refund_waiting_on_a_superseded_invoice_follows_the_new_version(
+    connection, sandbox, transport
+):
+    from commerce.records import NormalizedRecord
+    from sync.services.planning import context_for, record_plan
+
+    store(connection, a_customer("C-1"), an_order("O-1", customer={"id": "C-1"}))
+    ctx = context_for(connection)
+    order_v1 = connection.sources.get().records.get(kind="order")
+    record_plan(ctx=ctx, record=order_v1)
+    first_invoice = Posting.objects.get(action="post_ar_invoice")
+    refund = Posting.objects.create(
+        connection=connection,
+        action="post_credit_memo",
+        idempotency_key="r" * 32,
+        depends_on=first_invoice,
+    )
+    order = an_order(
+        "O-1", customer={"id": "C-1"}, updated_at="2024-06-02T10:00:00Z", note="edited"
+    )
+    store(connection, NormalizedRecord("order", "O-1", order.data))
+    order_v2 = connection.sources.get().records.get(kind="order", version=2)
+    record_plan(ctx=context_for(connection), record=order_v2)
+    first_invoice.refresh_from_db()
+    refund.refresh_from_db()
+    assert first_invoice.status == S.SKIPPED
+    assert refund.depends_on.source_record == order_v2
