@@ -9,5 +9,6 @@ def page_context(request, title, **extra):
         **admin.site.each_context(request),
         "title": title,
         "can": can(request.user),
+        "reconciliation_enabled": True,
         **extra,
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import failure_views, resync_views, views
+from . import failure_views, reconciliation_views, resync_views, views
 
 app_name = "dashboard"
 
@@ -22,4 +22,16 @@ urlpatterns = [
     ),
     path("resync/", resync_views.resync, name="resync"),
     path("resync/start/", resync_views.resync_confirm, name="resync-start"),
+    path("reconciliation/", reconciliation_views.report, name="reconciliation"),
+    path(
+        "reconciliation/export.csv",
+        reconciliation_views.report_csv,
+        name="reconciliation-csv",
+    ),
+    path(
+        "reconciliation/day/",
+        reconciliation_views.day_detail,
+        name="reconciliation-day",
+    ),
+    path("reconciliation/run/", reconciliation_views.run, name="reconciliation-run"),
 ]

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from sync.dashboard import views
-from sync.models import SyncRun
+from sync.models import ReconciliationResult, SyncRun
 from sync.services.failures import failure_record
 from tests.factories import make_posting, make_user
 
@@ -24,6 +24,9 @@ def world(connection, transport, monkeypatch):
     )
     failure = failure_record(posting=posting, category="business", message="nope")
     run = SyncRun.objects.create(connection=connection, kind="incremental")
+    ReconciliationResult.objects.create(
+        connection=connection, day="2026-11-20", channel="web", matches=False
+    )
     return {"connection": connection, "failure": failure, "run": run}
 
 
@@ -62,6 +65,20 @@ def matrix(w):
             RESOLVERS,
         ),
         ("post", reverse("dashboard:failure-act", args=[f, "retry"]), {}, RESOLVERS),
+        ("get", reverse("dashboard:reconciliation"), {}, ALL),
+        ("get", reverse("dashboard:reconciliation-csv"), {}, ALL),
+        (
+            "get",
+            reverse("dashboard:reconciliation-day"),
+            {"connection": slug, "day": "2026-11-20", "channel": "web"},
+            ALL,
+        ),
+        (
+            "post",
+            reverse("dashboard:reconciliation-run"),
+            {"connection": slug},
+            RESYNCERS,
+        ),
     ]
 
 
