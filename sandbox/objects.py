@@ -325,6 +325,35 @@ _add(
 )
 _add(
     ObjectSpec(
+        "ICDOCUMENT",
+        "Inventory transaction",
+        id_field="DOCID",
+        required=("DOCPARID", "WHENCREATED"),
+        lines=("ICDOCUMENTENTRIES", "icdocumententry"),
+        line_required=("ITEMID", "WAREHOUSEID", "QUANTITY"),
+        line_refs=_LINE_DIMS,
+        line_amounts=("COST", "TOTAL"),
+        amounts=("TOTAL",),
+        dates=("WHENCREATED",),
+        posting_date="WHENCREATED",
+        defaults={"STATE": "Pending", "CURRENCY": "USD", "BASECURR": "USD"},
+        fields=(
+            "DOCPARID",
+            "DOCNO",
+            "DOCID",
+            "WHENCREATED",
+            "PONUMBER",
+            "MESSAGE",
+            "CURRENCY",
+            "BASECURR",
+            "STATE",
+            "TOTAL",
+            "ICDOCUMENTENTRIES",
+        ),
+    )
+)
+_add(
+    ObjectSpec(
         "ARPYMT",
         "AR Payment",
         refs={"CUSTOMERID": "CUSTOMER"},
@@ -349,9 +378,29 @@ POSTING_SO_TYPES = {"Sales Invoice", "Sales Return"}
 SO_TRANSACTION_TYPES = ("Sales Order", "Sales Invoice", "Sales Quote", "Sales Return")
 
 
+# Inventory transaction definitions the sandbox knows (Intacct's standard ones plus
+# "Inventory Adjustment", the hub's default adjustment type; tenants name their own).
+IC_TRANSACTION_TYPES = (
+    "Inventory Adjustment",
+    "Adjustment Increase",
+    "Adjustment Decrease",
+    "Beginning Balance",
+    "Inventory Receipt",
+    "Inventory Transfer In",
+    "Inventory Transfer Out",
+    "Inventory Scrap or Spoilage",
+    "Inventory Damaged Goods",
+)
+
+# Other names for a covered object: Intacct's XML name for inventory transactions
+# is INVDOCUMENT (query/read/lookup); the sandbox stores them as ICDOCUMENT.
+ALIASES = {"INVDOCUMENT": "ICDOCUMENT"}
+
+
 def spec_for(name: str) -> ObjectSpec | None:
     """The spec for an object name (case-insensitive), or None."""
-    return SPECS.get((name or "").upper())
+    upper = (name or "").upper()
+    return SPECS.get(ALIASES.get(upper, upper))
 
 
 ID_FIELDS = {name: spec.id_field for name, spec in SPECS.items()}

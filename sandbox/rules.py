@@ -78,7 +78,7 @@ def create(ctx: Context, obj: str, fields: dict) -> dict:
             ctx.store.incr(ctx.company_id, "rejected_duplicates")
             raise errors.duplicate(spec.label, spec.id_field, row[spec.id_field])
         row["MEGAENTITYID"] = ctx.entity or ""
-        if spec.name in ("ARINVOICE", "ARADJUSTMENT", "SODOCUMENT"):
+        if spec.name in ("ARINVOICE", "ARADJUSTMENT", "SODOCUMENT", "ICDOCUMENT"):
             row["AUDITWHENCREATED"] = ctx.store.clock.utcnow().strftime(
                 "%m/%d/%Y %H:%M:%S"
             )
@@ -268,7 +268,7 @@ def _clean(spec: ObjectSpec, fields: dict) -> dict:
 
 
 def _assign_ids(ctx: Context, spec: ObjectSpec, row: dict) -> None:
-    """Auto-numbering: customer IDs, journal batch numbers, sales document numbers."""
+    """Auto-numbering: customer IDs, journal batch numbers, document numbers."""
     if spec.name == "CUSTOMER" and validation.blank(row.get("CUSTOMERID")):
         row["CUSTOMERID"] = (
             f"CUST-{ctx.store.next_number(ctx.company_id, 'CUSTOMERID'):05d}"
@@ -280,6 +280,11 @@ def _assign_ids(ctx: Context, spec: ObjectSpec, row: dict) -> None:
     elif spec.name == "SODOCUMENT":
         if validation.blank(row.get("DOCNO")):
             row["DOCNO"] = f"SO{ctx.store.next_number(ctx.company_id, 'DOCNO'):05d}"
+        row["DOCID"] = f"{row.get('DOCPARID', '')}-{row['DOCNO']}"
+    elif spec.name == "ICDOCUMENT":
+        if validation.blank(row.get("DOCNO")):
+            number = ctx.store.next_number(ctx.company_id, "ICDOCNO")
+            row["DOCNO"] = f"ADJ{number:05d}"
         row["DOCID"] = f"{row.get('DOCPARID', '')}-{row['DOCNO']}"
     if (
         spec.id_field

@@ -13,7 +13,12 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sandbox import errors
-from sandbox.objects import POSTING_SO_TYPES, SO_TRANSACTION_TYPES, ObjectSpec
+from sandbox.objects import (
+    IC_TRANSACTION_TYPES,
+    POSTING_SO_TYPES,
+    SO_TRANSACTION_TYPES,
+    ObjectSpec,
+)
 
 CENT = Decimal("0.01")
 _DATE_INPUTS = ("%m/%d/%Y", "%Y-%m-%d", "%m-%d-%Y")
@@ -250,6 +255,47 @@ def _sodocument(ctx, spec: ObjectSpec, row: dict, verb: str) -> None:
     _customer_name(ctx, row, "CUSTVENDID", "CUSTVENDNAME")
 
 
+def _icdocument(ctx, spec: ObjectSpec, row: dict, verb: str) -> None:
+    """Inventory transactions: known definition, inventory items, line costs."""
+    if not blank(row.get("DOCPARID")) and row["DOCPARID"] not in IC_TRANSACTION_TYPES:
+        raise errors.invalid(
+            spec.label,
+            "DOCPARID",
+            f"Invalid transaction definition '{row['DOCPARID']}'.",
+            verb,
+        )
+    _document_lines_required(spec, row, verb)
+    total = Decimal("0.00")
+    for line in row["ICDOCUMENTENTRIES"]:
+        quantity = number(line["QUANTITY"])
+        if quantity is None or quantity == 0:
+            raise errors.invalid(
+                spec.label, "QUANTITY", f"Invalid quantity '{line['QUANTITY']}'.", verb
+            )
+        line["QUANTITY"] = (
+            str(quantity.normalize())
+            if quantity == quantity.to_integral()
+            else str(quantity)
+        )
+        item = ctx.store.get_by_id(ctx.company_id, "ITEM", line.get("ITEMID"))
+        if item is not None and item.get("ITEMTYPE") not in ("Inventory", "Kit"):
+            raise errors.invalid(
+                spec.label,
+                "ITEMID",
+                f"Item {line['ITEMID']} is not an inventory item; only inventory "
+                f"items can be used in inventory transactions.",
+                verb,
+            )
+        cost = Decimal(line.get("COST") or (item or {}).get("STANDARD_COST") or "0")
+        line["COST"] = str(cost.quantize(CENT, rounding=ROUND_HALF_UP))
+        line["TOTAL"] = str(
+            (quantity * Decimal(line["COST"])).quantize(CENT, rounding=ROUND_HALF_UP)
+        )
+        line.setdefault("UNIT", "Each")
+        total += Decimal(line["TOTAL"])
+    row["TOTAL"] = str(total)
+
+
 def _subtotals(spec: ObjectSpec, row: dict, verb: str) -> Decimal:
     items = row.get("SUBTOTALS") or []
     if isinstance(items, dict):
@@ -306,6 +352,7 @@ _SPECIAL = {
     "ARINVOICE": _arinvoice,
     "ARADJUSTMENT": _aradjustment,
     "SODOCUMENT": _sodocument,
+    "ICDOCUMENT": _icdocument,
 }
 
 

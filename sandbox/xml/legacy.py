@@ -82,6 +82,38 @@ _SO_LINE = {
 }
 
 
+_ICTRANSACTION = {
+    "transactiontype": "DOCPARID",
+    "datecreated": "WHENCREATED",
+    "documentno": "DOCNO",
+    "referenceno": "PONUMBER",
+    "message": "MESSAGE",
+    "description": "MESSAGE",
+    "externalid": "EXTERNALID",
+    "basecurr": "BASECURR",
+    "currency": "CURRENCY",
+    "state": "STATE",
+}
+
+_IC_LINE = {
+    "itemid": "ITEMID",
+    "itemdesc": "ITEMDESC",
+    "warehouseid": "WAREHOUSEID",
+    "quantity": "QUANTITY",
+    "unit": "UNIT",
+    "cost": "COST",
+    "memo": "MEMO",
+    "locationid": "LOCATIONID",
+    "departmentid": "DEPARTMENTID",
+    "classid": "CLASSID",
+    "customerid": "CUSTOMERID",
+    "projectid": "PROJECTID",
+    "vendorid": "VENDORID",
+    "employeeid": "EMPLOYEEID",
+    UDD_FIELD.lower(): UDD_FIELD,
+}
+
+
 def _map(source: dict, mapping: dict) -> dict:
     """Rename known elements; custom fields become top-level fields."""
     result = {}
@@ -143,6 +175,16 @@ def create_sotransaction(ctx: rules.Context, element) -> str:
     return rules.create(ctx, "SODOCUMENT", fields)["DOCID"]
 
 
+def create_ictransaction(ctx: rules.Context, element) -> str:
+    """<create_ictransaction> -> ICDOCUMENT; key = DOCID ('Inventory Adjustment-…')."""
+    source = _dict(element)
+    fields = _map(source, _ICTRANSACTION)
+    fields["ICDOCUMENTENTRIES"] = _lines(
+        source.get("ictransitems"), "ictransitem", _IC_LINE
+    )
+    return rules.create(ctx, "ICDOCUMENT", fields)["DOCID"]
+
+
 def reverse_invoice(ctx: rules.Context, element) -> str:
     """<reverse_invoice key="…"><datereversed/><description/> -> STATE Reversed."""
     key = element.get("key", "").strip()
@@ -173,6 +215,7 @@ LEGACY = {
     "create_invoice": create_invoice,
     "create_aradjustment": create_aradjustment,
     "create_sotransaction": create_sotransaction,
+    "create_ictransaction": create_ictransaction,
     "reverse_invoice": reverse_invoice,
     "delete_invoice": delete_invoice,
 }
