@@ -19,7 +19,7 @@ from sync.services.summary import ledger_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ORDERS = 300
+ORDERS = 1000  # the acceptance size
 PAID = ("paid", "partially_refunded", "refunded")
 
 
