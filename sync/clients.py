@@ -24,8 +24,15 @@ def connection_credentials(connection):
 
 
 #: XML sessions outlive one client: every pass of this worker process reuses them
-#: (keyed by company/entity) instead of logging in again.
-SESSIONS = SessionCache()
+#: instead of logging in again. One cache per connection and endpoint, because the
+#: cache itself is keyed by company/entity only, and two connections (a sandbox and
+#: a production tenant, or a moved endpoint) may name the same company.
+SESSIONS = {}
+
+
+def sessions_for(connection):
+    key = (connection.pk, connection.api_base_url, connection.user_id)
+    return SESSIONS.setdefault(key, SessionCache())
 
 
 def client_for(connection, *, http_transport=None, **options):
@@ -46,6 +53,6 @@ def client_for(connection, *, http_transport=None, **options):
         ),
         meter=DatabaseMeter(connection.pk),
         on_refresh_token=store_refresh_token,
-        sessions=options.pop("sessions", SESSIONS),
+        sessions=options.pop("sessions", None) or sessions_for(connection),
         **options,
     )
