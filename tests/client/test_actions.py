@@ -171,26 +171,25 @@ def test_read_field_catalog(client, protocol):
 def test_check_permissions_sees_a_revoked_permission(make_client, sandbox):
     client = make_client()
     before = client.check_permissions()
-    # Everything but inventory transactions, which the sandbox does not offer.
-    assert [a for a, ok in before.items() if not ok] == ["post_inventory_adjustment"]
+    assert [a for a, ok in before.items() if not ok] == []
     sandbox.revoke_permission("xml_gateway", "ARINVOICE", "create")
     allowed = client.check_permissions()
     assert allowed["post_ar_invoice"] is False
     assert allowed["upsert_customer"] is True
 
 
-def test_post_inventory_adjustment_is_reported_unsupported(client, protocol):
-    """The sandbox has no inventory transactions yet (reported as a gap): the
-    client tries both protocols and says so with a typed, permanent error."""
-    from sync.intacct import AdjustmentLine, InventoryAdjustment, NotSupported
+def test_post_inventory_adjustment(client, protocol):
+    from sync.intacct import AdjustmentLine, InventoryAdjustment
 
     adjustment = InventoryAdjustment(
-        DAY, (AdjustmentLine("SKU-1001", "WH-US", Decimal(3)),), document_number="ADJ-1"
+        DAY,
+        (AdjustmentLine("SKU-1001", "WH-US", Decimal(3), cost=Decimal("4.5")),),
+        document_number="ADJ-1",
     )
-    with pytest.raises(NotSupported) as info:
-        client.post_inventory_adjustment(adjustment, idempotency_key=k(13))
-    assert not info.value.retryable
-    assert client.router.order("post_inventory_adjustment") == [protocol]
+    made = client.post_inventory_adjustment(adjustment, idempotency_key=k(13))
+    assert made.outcome == "created" and made.protocol == protocol
+    found = client.find("ICDOCUMENT", [made.reference])
+    assert found[made.reference].key == made.key
 
 
 def test_read_ar_status_since(client, customer, protocol):

@@ -100,15 +100,17 @@ def rest_body(record: InventoryAdjustment, idempotency_key: str) -> dict[str, An
     return prune(
         {
             "documentNumber": reference(r, idempotency_key),
-            "txnDate": iso_date(r.date),
+            # Field names as the inventory-control OpenAPI document has them: line
+            # quantity/cost are read-only there; unitQuantity/unitCost are written.
+            "transactionDate": iso_date(r.date),
             "referenceNumber": r.reference_number,
             "memo": r.description,
             "lines": [
                 prune(
                     {
-                        "unit": line.unit,
-                        "quantity": qty(line.quantity),
-                        "cost": money(line.cost) if line.cost is not None else None,
+                        "unitOfMeasure": {"id": line.unit} if line.unit else None,
+                        "unitQuantity": qty(line.quantity),
+                        "unitCost": money(line.cost) if line.cost is not None else None,
                         "memo": line.memo,
                         "dimensions": Dimensions(
                             **{
