@@ -185,6 +185,10 @@ SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
 # Billed Intacct API transactions a month that the tenant's tier includes (the
 # dashboard shows usage against it): a number, or {"<connection slug>": n, "*": n}.
 INTACCT_MONTHLY_TRANSACTIONS = env.int("INTACCT_MONTHLY_TRANSACTIONS", default=100_000)
+# Retries the client makes inside one worker pass, and the longest Retry-After it
+# sleeps there; anything longer goes back to the app's retry schedule.
+SYNC_CLIENT_MAX_RETRIES = env.int("SYNC_CLIENT_MAX_RETRIES", default=2)
+SYNC_CLIENT_RETRY_AFTER_CAP = env.float("SYNC_CLIENT_RETRY_AFTER_CAP", default=5.0)
 # First step of the retry schedule for transient failures (sync/retry.py).
 SYNC_RETRY_BASE_SECONDS = env.float("SYNC_RETRY_BASE_SECONDS", default=30.0)
 

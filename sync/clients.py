@@ -1,6 +1,8 @@
 """An Intacct client for a Connection: its credentials decrypted, its limits shared
 with every other worker through the database, its refresh tokens stored encrypted."""
 
+from django.conf import settings
+
 from .intacct import Credentials, IntacctClient
 from .intacct.xmlgw.session import SessionCache
 from .models import Connection
@@ -54,5 +56,13 @@ def client_for(connection, *, http_transport=None, **options):
         meter=DatabaseMeter(connection.pk),
         on_refresh_token=store_refresh_token,
         sessions=options.pop("sessions", None) or sessions_for(connection),
+        # A worker waits out short throttles in place; a long Retry-After comes
+        # back as RateLimited and the app's retry schedule (with Retry-After as its
+        # floor, and the shared limiter paused for every worker) takes over, so no
+        # task sleeps past django-q2's timeout.
+        max_retries=options.pop("max_retries", settings.SYNC_CLIENT_MAX_RETRIES),
+        retry_after_cap=options.pop(
+            "retry_after_cap", settings.SYNC_CLIENT_RETRY_AFTER_CAP
+        ),
         **options,
     )

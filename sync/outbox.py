@@ -72,8 +72,10 @@ def connections_with_due_work(*, now=None):
     """Connection ids that have due or uncertain postings (for the dispatcher)."""
     now = now or timezone.now()
     due = Q(status=S.PENDING, next_attempt_at__lte=now) | Q(status=S.UNCERTAIN)
+    ready = Q(depends_on__isnull=True) | Q(depends_on__status=S.POSTED)
     return list(
         Posting.objects.filter(due, connection__active=True, connection__paused_at=None)
+        .filter(ready)
         .values_list("connection_id", flat=True)
         .distinct()
     )

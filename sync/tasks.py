@@ -3,7 +3,9 @@ outbox; these only wake workers, so a lost task never loses a posting — the
 dispatcher re-sends whatever is due every minute."""
 
 import logging
+import time
 
+from django.conf import settings
 from django.db import transaction
 from django_q.tasks import async_task
 
@@ -31,8 +33,12 @@ def plan_record(record_id):
 
 
 def execute_connection(connection_id):
-    """Send due postings for one connection, a bounded number of passes."""
+    """Send due postings for one connection: a bounded number of passes, and never
+    longer than half of django-q2's task timeout (the next task carries on)."""
+    deadline = time.monotonic() + settings.Q_CLUSTER["timeout"] / 2
     for _ in range(PASSES_PER_TASK):
+        if time.monotonic() > deadline:
+            return
         report = postings_execute(connection_id=connection_id, worker="qcluster")
         if report.paused or report.claimed == 0:
             return

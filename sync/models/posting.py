@@ -343,6 +343,26 @@ class Failure(models.Model):
         return self.resolved_at is None
 
 
+class PlanMark(models.Model):
+    """This record version was planned for this connection, whatever the outcome —
+    including "nothing to post" (an unpaid order, a cancellation before posting) —
+    so the dispatcher's backlog sweep does not evaluate it again every minute."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE)
+    source_record = models.ForeignKey("commerce.SourceRecord", on_delete=models.CASCADE)
+    planned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "source_record"], name="planmark_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source_record_id} planned for {self.connection_id}"
+
+
 class AuditEvent(models.Model):
     """Who did what to a failure or posting, and when: the resolution audit trail."""
 

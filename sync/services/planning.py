@@ -20,7 +20,7 @@ from mappings.models import Action, OwnershipRule
 from mappings.selectors import mapping_rules
 
 from ..intacct.objects import registry
-from ..models import Posting
+from ..models import PlanMark, Posting
 from ..payloads import client_action
 from .failures import failure_record, failures_supersede_one
 
@@ -34,6 +34,9 @@ INTACCT_OBJECT = {
 }
 DOCUMENT_ACTIONS = (Action.POST_SALES_ORDER, Action.POST_AR_INVOICE)
 PAID = {"paid", "partially_refunded", "refunded"}
+#: A planner's answer for "not yet": plan this record again later (the dispatcher's
+#: backlog sweep will), e.g. a refund whose invoice is not planned yet.
+DEFER = object()
 
 
 @dataclass
@@ -79,12 +82,26 @@ def context_for(connection, *, run=None):
 
 
 def record_plan(*, ctx, record):
-    """Plan the Postings ``record`` calls for; returns the ones created now."""
+    """Plan the Postings ``record`` calls for; returns the ones created now.
+
+    Versions of one record are planned one at a time (a row lock on the record's
+    versions; SQLite's write lock does the same), and only the newest version is
+    planned: two workers planning v1 and v2 side by side could otherwise each see
+    no document for the order and post two invoices.
+    """
     planner = PLANNERS.get(record.kind)
     if planner is None or record.is_tombstone and record.kind != "order":
         return []
     before = len(ctx.created)
-    planner(ctx, record)
+    with transaction.atomic():
+        versions = SourceRecord.objects.filter(
+            source_id=record.source_id, kind=record.kind, external_id=record.external_id
+        )
+        newest = max(versions.select_for_update().values_list("version", flat=True))
+        if newest == record.version and planner(ctx, record) is not DEFER:
+            PlanMark.objects.get_or_create(
+                connection=ctx.connection, source_record=record
+            )
     return ctx.created[before:]
 
 
@@ -224,11 +241,11 @@ def document_postings(ctx, record):
 def plan_order(ctx, record):
     order = record.payload
     earlier = document_postings(ctx, record).exclude(source_record=record)
+    if earlier.filter(status__in=[S.IN_FLIGHT, S.UNCERTAIN]).exists():
+        return DEFER  # wait until the earlier version's outcome is known
     if record.is_tombstone or order.get("cancelled_at"):
         plan_cancellation(ctx, record, earlier)
         return
-    if earlier.filter(status__in=[S.IN_FLIGHT, S.UNCERTAIN]).exists():
-        return  # wait until the earlier version's outcome is known
     channel = order.get("channel") or order.get("store") or ""
     policy = policy_for(ctx.rules, channel)
     if policy is None:
@@ -351,7 +368,9 @@ def plan_refund(ctx, record):
         .first()
     )
     if invoice is None:
-        return  # its order is not (yet) posted in detail; summaries handle refunds
+        # Not posted in detail (yet): summaries handle refunds themselves, and an
+        # order that may still be invoiced is waited for.
+        return DEFER if _may_still_be_invoiced(ctx, record, refund) else None
     # Ledger fix: the credit memo mappings read the order (``order.number``,
     # ``order.customer.id``, ``order.channel``), which a normalized refund only names.
     enriched = {**refund, "order": invoice.source_record.payload}
@@ -361,6 +380,21 @@ def plan_refund(ctx, record):
     from .corrections import correction_link
 
     correction_link(original=invoice, correction=memo, kind="credit_memo")
+
+
+def _may_still_be_invoiced(ctx, record, refund):
+    order = (
+        SourceRecord.objects.filter(
+            source_id=record.source_id, kind="order", external_id=refund.get("order_id")
+        )
+        .order_by("-version")
+        .first()
+    )
+    if order is None or order.is_tombstone or order.payload.get("cancelled_at"):
+        return order is None  # an order not received yet may still come
+    channel = order.payload.get("channel") or order.payload.get("store") or ""
+    policy = policy_for(ctx.rules, channel)
+    return bool(policy) and policy["mode"] == "detail"
 
 
 PLANNERS = {

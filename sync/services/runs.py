@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from commerce.models import SourceRecord
 
-from ..models import Posting, SyncRun
+from ..models import PlanMark, Posting, SyncRun
 from ..outbox import postings_recover_expired
 from .execution import postings_execute
 from .planning import context_for, record_plan
@@ -36,10 +36,14 @@ def records_to_plan(*, connection):
     planned = Posting.objects.filter(
         connection_id=connection.pk, source_record_id=OuterRef("pk")
     )
+    marked = PlanMark.objects.filter(
+        connection_id=connection.pk, source_record_id=OuterRef("pk")
+    )
     return (
         SourceRecord.objects.filter(source__in=connection.sources.all())
         .filter(version=Subquery(latest))
         .exclude(Exists(planned))
+        .exclude(Exists(marked))
         .select_related("source")
         .order_by("received_at", "id")
     )

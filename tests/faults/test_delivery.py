@@ -10,21 +10,21 @@ from sync.models import Posting
 from tests.faults.conftest import (
     assert_exactly_once,
     connection_to,
-    orders,
+    demo_traffic,
     wait_until_settled,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ORDERS = 40
+ORDERS = 150  # demo orders per run (several customers, refunds, cancellations)
 
 
 def test_a_clean_run_through_real_workers(sandbox, serve, clusters):
     connection = connection_to(serve())
     clusters()
-    buyers, count = orders(connection, ORDERS)
+    demo_traffic(ORDERS)
     wait_until_settled(connection)
-    assert_exactly_once(sandbox, connection, customers=buyers, invoices=count)
+    assert_exactly_once(sandbox, connection)
 
 
 def test_ten_percent_of_writes_commit_then_lose_the_connection(
@@ -38,9 +38,9 @@ def test_ten_percent_of_writes_commit_then_lose_the_connection(
 
     connection = connection_to(serve(on_write=every_tenth_write))
     clusters()
-    buyers, count = orders(connection, ORDERS)
+    demo_traffic(ORDERS)
     wait_until_settled(connection)
-    assert_exactly_once(sandbox, connection, customers=buyers, invoices=count)
+    assert_exactly_once(sandbox, connection)
     assert Posting.objects.filter(attempts__outcome="unknown").exists()
 
 
@@ -55,9 +55,9 @@ def test_503_bursts_and_a_429_storm(sandbox, serve, clusters):
 
     connection = connection_to(serve(on_request=faults))
     clusters()
-    buyers, count = orders(connection, ORDERS)
+    demo_traffic(ORDERS)
     wait_until_settled(connection)
-    assert_exactly_once(sandbox, connection, customers=buyers, invoices=count)
+    assert_exactly_once(sandbox, connection)
 
 
 def test_every_session_and_token_expires_every_hundred_requests(
@@ -71,9 +71,9 @@ def test_every_session_and_token_expires_every_hundred_requests(
     connection.routing = {"upsert_customer": "xml"}  # both protocols log in
     connection.save()
     clusters()
-    buyers, count = orders(connection, ORDERS * 3)
+    demo_traffic(ORDERS * 3)
     wait_until_settled(connection, timeout=240)
-    assert_exactly_once(sandbox, connection, customers=buyers, invoices=count)
+    assert_exactly_once(sandbox, connection)
 
 
 def test_a_worker_sigkilled_mid_batch_is_recovered_without_duplicates(
@@ -82,7 +82,7 @@ def test_a_worker_sigkilled_mid_batch_is_recovered_without_duplicates(
     sandbox.set_latency(40)  # slow enough to be caught mid-batch
     connection = connection_to(serve())
     first = clusters()
-    buyers, count = orders(connection, ORDERS)
+    demo_traffic(ORDERS)
     deadline = time.monotonic() + 60
     while not Posting.objects.filter(status=Posting.Status.POSTED).exists():
         assert time.monotonic() < deadline, "nothing was posted"
@@ -90,13 +90,13 @@ def test_a_worker_sigkilled_mid_batch_is_recovered_without_duplicates(
     first.kill()
     clusters()  # the replacement
     wait_until_settled(connection, timeout=240)
-    assert_exactly_once(sandbox, connection, customers=buyers, invoices=count)
+    assert_exactly_once(sandbox, connection)
 
 
 def test_two_clusters_at_once_post_everything_once(sandbox, serve, clusters):
     connection = connection_to(serve())
     clusters()
     clusters()
-    buyers, count = orders(connection, ORDERS * 2)
+    demo_traffic(ORDERS * 2)
     wait_until_settled(connection)
-    assert_exactly_once(sandbox, connection, customers=buyers, invoices=count)
+    assert_exactly_once(sandbox, connection)

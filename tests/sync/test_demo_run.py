@@ -10,24 +10,17 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from commerce.demo import UNKNOWN_SKU
-from commerce.models import Source, SourceRecord
+from commerce.models import Source
 from mappings.models import PostingPolicy
 from mappings.services import mapping_set_ensure_default
 from sync.models import Failure, Posting
 from sync.services.reconciliation import reconciliation_rows
 from sync.services.summary import ledger_sync
+from tests.sync.demo_expectations import expected_detail_run, final_orders
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORDERS = 1000  # the acceptance size
-PAID = ("paid", "partially_refunded", "refunded")
-
-
-def latest(kind):
-    newest = {}
-    for record in SourceRecord.objects.filter(kind=kind).order_by("version"):
-        newest[record.external_id] = record
-    return list(newest.values())
 
 
 def demo_connection(connection, *, mode):
@@ -39,14 +32,6 @@ def demo_connection(connection, *, mode):
     return connection
 
 
-def final_orders():
-    return [
-        o
-        for o in latest("order")
-        if not o.payload.get("cancelled_at") and o.payload["financial_status"] in PAID
-    ]
-
-
 def intacct(sandbox, connection):
     return sandbox.counts()[connection.company_id]
 
@@ -55,40 +40,20 @@ def test_detail_mode_posts_each_document_exactly_once(connection, sandbox, trans
     connection = demo_connection(connection, mode="detail")
     before = intacct(sandbox, connection)
     ledger_sync(connection=connection, http_transport=transport)
-    after = intacct(sandbox, connection)
+    expected = expected_detail_run()
 
-    final = final_orders()
-    unknown_sku = {
-        o.external_id
-        for o in final
-        if any(line.get("sku") == UNKNOWN_SKU for line in o.payload["lines"])
-    }
-    # A checkout without an email has no customer: by the default policy it is
-    # invoiced to the channel's guest customer, as ACCOUNTING.md allows.
-    guests = {o.external_id for o in final if not o.payload.get("customer")}
-    broken = unknown_sku
-    invoiced = {o.external_id for o in final} - broken
-    # One Intacct customer per distinct buyer the source knows of, whether it sent
-    # the customer on its own (customers/create) or only inside orders.
-    buyers = {c.external_id for c in latest("customer")} | {
-        o.payload["customer"]["id"] for o in final if o.payload.get("customer")
-    }
-    refunds = [r for r in latest("refund") if r.payload["order_id"] in invoiced]
-
-    assert unknown_sku and guests  # the demo's broken orders are in the run
-    assert after["ARINVOICE"] == len(invoiced)
-    assert after["ARADJUSTMENT"] == len(refunds)
-    assert after["CUSTOMER"] - before["CUSTOMER"] == len(buyers)
+    assert expected.unknown_sku and expected.guests  # the demo's odd orders are in
+    expected.check(intacct(sandbox, connection), before)
     invoices = Posting.objects.filter(action="post_ar_invoice", status="posted")
-    assert {p.source_record.external_id for p in invoices} == invoiced
-    for order_id in unknown_sku:
+    assert {p.source_record.external_id for p in invoices} == expected.invoiced
+    for invoice in invoices.filter(source_record__external_id__in=expected.guests):
+        assert invoice.payload["customer_id"] == "WEB-GUEST"
+    for order_id in expected.unknown_sku:
         failure = Failure.objects.get(
             resolved_at=None, posting__source_record__external_id=order_id
         )
         assert failure.category == "business" and UNKNOWN_SKU in failure.message
-    for invoice in invoices.filter(source_record__external_id__in=guests):
-        assert invoice.payload["customer_id"] == "WEB-GUEST"
-    assert Failure.objects.filter(resolved_at=None).count() == len(unknown_sku)
+    assert Failure.objects.filter(resolved_at=None).count() == len(expected.unknown_sku)
     assert not Posting.objects.exclude(
         status__in=["posted", "skipped", "failed", "pending"]
     ).exists()
@@ -96,7 +61,7 @@ def test_detail_mode_posts_each_document_exactly_once(connection, sandbox, trans
     for waiting in Posting.objects.filter(status="pending"):
         assert waiting.depends_on.status == "failed"
 
-    days = {o.payload["created_at"][:10] for o in final}
+    days = {o.payload["created_at"][:10] for o in final_orders()}
     rows = reconciliation_rows(
         connection=connection,
         day_from=dt.date.fromisoformat(min(days)),
@@ -104,7 +69,7 @@ def test_detail_mode_posts_each_document_exactly_once(connection, sandbox, trans
         http_transport=transport,
     )
     differing = {d.external_id for row in rows for d in row.documents}
-    assert differing <= broken  # zero mismatches for the rest
+    assert differing <= expected.unknown_sku  # zero mismatches for the rest
 
 
 def test_summary_mode_posts_one_balanced_entry_per_channel_and_day(

@@ -95,3 +95,11 @@ def test_retry_delays_grow_are_jittered_and_end():
     assert retry_delay(3, rng=lambda: 0.0) == timedelta(0)
     assert retry_delay(2, retry_after=90, rng=lambda: 0.5) == timedelta(seconds=90)
     assert retry_delay(MAX_ATTEMPTS) is None
+
+
+@pytest.mark.django_db
+def test_work_blocked_behind_a_failure_wakes_no_worker():
+    conn = make_connection()
+    failed = make_posting(connection=conn, status=S.FAILED)
+    make_posting(connection=conn, depends_on=failed)
+    assert connections_with_due_work() == []
