@@ -23,7 +23,7 @@ from django.db import connection as db
 from django_q.models import OrmQ
 
 from commerce.management.commands.demo_data import demo_source
-from commerce.models import InboundDelivery
+from commerce.models import InboundDelivery, SourceRecord
 from mappings.services import mapping_set_ensure_default
 from sandbox import Sandbox, demo_credentials, make_app
 from sandbox.server import serve_in_thread
@@ -203,7 +203,18 @@ def settled(connection):
     ):
         return False
     waiting = postings.filter(status=Posting.Status.PENDING)
-    return not waiting.exclude(depends_on__status=Posting.Status.FAILED).exists()
+    if waiting.exclude(depends_on__status=Posting.Status.FAILED).exists():
+        return False
+    # Workers plan and post while the traffic settles: what the source makes final
+    # must be posted before the run counts as done (a lost one never is).
+    return expected_detail_run().invoiced <= posted_orders(postings)
+
+
+def posted_orders(postings):
+    invoices = postings.filter(
+        action="post_ar_invoice", status=Posting.Status.POSTED
+    ).select_related("source_record")
+    return {p.source_record.external_id for p in invoices}
 
 
 def wait_until_settled(connection, *, timeout=180):
@@ -220,7 +231,17 @@ def wait_until_settled(connection, *, timeout=180):
         (p.action, p.status, p.depends_on and p.depends_on.status, p.attempt_count)
         for p in Posting.objects.exclude(status__in=FINAL).select_related("depends_on")
     ]
-    raise AssertionError(f"not settled after {timeout}s: {stuck[:10]}")
+    missing = expected_detail_run().invoiced - posted_orders(
+        Posting.objects.filter(connection=connection)
+    )
+    unplanned = [
+        (r.external_id, r.version, r.payload.get("financial_status"))
+        for r in SourceRecord.objects.filter(kind="order", external_id__in=missing)
+    ]
+    raise AssertionError(
+        f"not settled after {timeout}s: stuck {stuck[:10]}, "
+        f"final orders without an invoice {unplanned[:10]}"
+    )
 
 
 def assert_exactly_once(sandbox, connection):
