@@ -69,13 +69,18 @@ def resolve_path(data, path, *, root=None):
     for part in path.split("."):
         if isinstance(current, dict):
             current = current.get(part, MISSING)
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+        elif isinstance(current, list) and _is_index(part) and int(part) < len(current):
             current = current[int(part)]
         else:
             return MISSING
         if current is MISSING:
             return MISSING
     return current
+
+
+def _is_index(part):
+    # ASCII digits only: "²".isdigit() is true, but int("²") raises.
+    return part.isascii() and part.isdigit()
 
 
 def evaluate(expression, data, *, root=None):

@@ -7,7 +7,7 @@ sentence a person can act on.
 """
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, DecimalException, InvalidOperation
 
 from .countries import COUNTRY_BY_ISO2, ISO2_BY_COUNTRY
 
@@ -82,10 +82,26 @@ def _text(value):
 
 
 def _decimal(value, name):
+    """A finite Decimal: NaN and Infinity are no amount (JSON readers accept them)."""
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         raise TransformError(f"{name}: {value!r} is not a number") from None
+    if not number.is_finite():
+        raise TransformError(f"{name}: {value!r} is not a number")
+    return number
+
+
+def _money(name, value, compute):
+    """Run ``compute()``; an amount beyond Decimal's range is the value's fault, so
+    it becomes a TransformError naming it instead of an ArithmeticError."""
+    try:
+        result = compute()
+    except DecimalException:
+        raise TransformError(f"{name}: {value!r} is out of range") from None
+    if not result.is_finite():
+        raise TransformError(f"{name}: {value!r} is out of range")
+    return result
 
 
 @transform("upper")
@@ -108,7 +124,9 @@ def truncate(value, arg, ctx):
     try:
         limit = int(arg)
     except (TypeError, ValueError):
-        raise TransformError(f"truncate needs a whole number, not {arg!r}") from None
+        limit = -1
+    if limit < 0:  # a negative slice would cut from the end: never what was meant
+        raise TransformError(f"truncate needs a whole number, not {arg!r}")
     return None if value is None else _text(value)[:limit]
 
 
@@ -122,18 +140,27 @@ def decimal_2dp(value, arg, ctx):
     """Round half-up to cents and render as a string: money at the edge."""
     if value in (None, ""):
         return value
-    quantized = _decimal(value, "decimal_2dp").quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return str(quantized)
+    number = _decimal(value, "decimal_2dp")
+    cents = Decimal("0.01")
+    return str(
+        _money("decimal_2dp", value, lambda: number.quantize(cents, ROUND_HALF_UP))
+    )
 
 
 @transform("negate")
 def negate(value, arg, ctx):
-    return value if value in (None, "") else str(-_decimal(value, "negate"))
+    if value in (None, ""):
+        return value
+    number = _decimal(value, "negate")
+    return str(_money("negate", value, lambda: -number))
 
 
 @transform("abs")
 def absolute(value, arg, ctx):
-    return value if value in (None, "") else str(abs(_decimal(value, "abs")))
+    if value in (None, ""):
+        return value
+    number = _decimal(value, "abs")
+    return str(_money("abs", value, lambda: abs(number)))
 
 
 def _date(value, name):
@@ -169,7 +196,12 @@ def date_iso(value, arg, ctx):
 @transform("date", needs_arg=True)
 def date_format(value, arg, ctx):
     """Any strftime format, e.g. date:%Y/%m/%d."""
-    return value if value in (None, "") else _date(value, "date").strftime(arg)
+    if value in (None, ""):
+        return value
+    try:
+        return _date(value, "date").strftime(arg)
+    except ValueError:  # a format strftime cannot take (an embedded NUL)
+        raise TransformError(f"date: cannot format with {arg!r}") from None
 
 
 @transform("country_iso2")
@@ -224,9 +256,11 @@ def string(value, arg, ctx):
 def _operand(arg, ctx, name):
     """A transform's argument: a number, or a path into the line (or ``$.`` root)."""
     try:
-        return Decimal(arg)
+        number = Decimal(arg)
     except (InvalidOperation, ValueError):
         pass
+    else:
+        return _decimal(number, name)  # refuses date:NaN and friends
     resolve = getattr(ctx, "resolve", None)
     found = resolve(arg) if resolve else None
     if found in (None, ""):
@@ -242,7 +276,8 @@ def times(value, arg, ctx):
     factor = _operand(arg, ctx, "times")
     if factor is None:
         raise TransformError(f"times: {arg} is empty")
-    return str(_decimal(value, "times") * factor)
+    number = _decimal(value, "times")
+    return str(_money("times", value, lambda: number * factor))
 
 
 @transform("minus", needs_arg=True)
@@ -250,7 +285,9 @@ def minus(value, arg, ctx):
     """Subtract a number or another field (an empty field counts as zero)."""
     if value in (None, ""):
         return value
-    return str(_decimal(value, "minus") - _operand(arg, ctx, "minus"))
+    number = _decimal(value, "minus")
+    operand = _operand(arg, ctx, "minus")
+    return str(_money("minus", value, lambda: number - operand))
 
 
 @transform("nonzero")
