@@ -10,6 +10,7 @@ from sync.intacct.credentials import Credentials
 from sync.intacct.errors import (
     AuthError,
     BusinessRuleError,
+    DeadlineReached,
     DuplicateRecord,
     IntacctError,
     NotFound,
@@ -71,6 +72,7 @@ __all__ = [
     "DimensionValue",
     "Dimensions",
     "DocumentRef",
+    "DeadlineReached",
     "DuplicateRecord",
     "FieldInfo",
     "Found",

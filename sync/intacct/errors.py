@@ -116,6 +116,13 @@ class TransportError(IntacctError):
     retryable = True
 
 
+class DeadlineReached(TransportError):
+    """Not sent: the caller's deadline (the lease on what it is sending) came first.
+
+    Nothing reached Intacct, so a later try is safe.
+    """
+
+
 class OutcomeUnknown(IntacctError):
     """A write was sent but its outcome is unknown (timeout, drop, 524, 5xx).
 

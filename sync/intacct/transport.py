@@ -12,6 +12,11 @@ classifies, and retries only where that is safe:
 
 Backoff is `min(base * 2**n, cap)` with full jitter. Clock and sleep are
 injectable so tests never really wait.
+
+A `deadline` (on the transport's clock) bounds all of it: no request starts, and no
+wait or backoff runs, past it, and a request's timeouts end at it. The hub sets it
+inside the lease of the postings it is sending, so a worker never sends after its
+lease ran out and another worker may have taken the postings over.
 """
 
 from __future__ import annotations
@@ -82,8 +87,10 @@ class Transport:
         timeout: httpx.Timeout | None = None,
         secrets: Iterable[str] = (),
         on_attempt: Callable[[Attempt], None] | None = None,
+        deadline: float | None = None,
     ):
         self.scope = scope
+        self.deadline = deadline
         self.clock, self.sleep, self.rng = clock, sleep, rng
         self.rate_limiter = rate_limiter or TokenBucket(clock=clock)
         self.concurrency = concurrency or SemaphoreLimiter()
@@ -95,16 +102,16 @@ class Transport:
         self.on_attempt = on_attempt
         self.requests_sent = 0
         install_log_filter()
+        self.timeout = timeout or httpx.Timeout(
+            C.READ_TIMEOUT,
+            connect=C.CONNECT_TIMEOUT,
+            write=C.WRITE_TIMEOUT,
+            pool=C.POOL_TIMEOUT,
+        )
         self.client = httpx.Client(
             base_url=base_url,
             transport=http_transport,
-            timeout=timeout
-            or httpx.Timeout(
-                C.READ_TIMEOUT,
-                connect=C.CONNECT_TIMEOUT,
-                write=C.WRITE_TIMEOUT,
-                pool=C.POOL_TIMEOUT,
-            ),
+            timeout=self.timeout,
             headers={"User-Agent": C.USER_AGENT, "Accept-Encoding": "gzip,deflate"},
         )
 
@@ -145,13 +152,14 @@ class Transport:
                     ) from failure
                 else:
                     reason = f"no answer: {failure!r}"
-                if attempt >= self.max_retries:
+                delay = self._delay(attempt, None)
+                if attempt >= self.max_retries or not self._fits(delay):
                     raise errors.TransportError(
                         reason,
                         protocol=protocol,
                         idempotency_key=keys[0] if keys else "",
                     ) from failure
-                self._backoff(attempt, None)
+                self._pause(attempt, delay)
                 attempt += 1
                 continue
 
@@ -169,12 +177,13 @@ class Transport:
                     protocol=protocol,
                     status_code=status,
                 )
-            if safe and attempt < self.max_retries:
-                if status == 429 and retry_after:
-                    self.rate_limiter.pause(
-                        self.scope, min(retry_after, self.retry_after_cap)
-                    )
-                self._backoff(attempt, retry_after)
+            if status == 429 and retry_after:
+                self.rate_limiter.pause(
+                    self.scope, min(retry_after, self.retry_after_cap)
+                )
+            delay = self._delay(attempt, retry_after)
+            if safe and attempt < self.max_retries and self._fits(delay):
+                self._pause(attempt, delay)
                 attempt += 1
                 continue
             raise errors.from_response(
@@ -190,12 +199,19 @@ class Transport:
     ) -> tuple[httpx.Response | None, BaseException | None]:
         wait = self.rate_limiter.reserve(self.scope)
         if wait > 0:
+            if not self._fits(wait):
+                raise self._deadline_reached(method, url)
             self.sleep(wait)
+        slot_wait = self._time_left(C.CONCURRENCY_WAIT)
+        if slot_wait <= 0:
+            raise self._deadline_reached(method, url)
         started = self.clock()
-        with slot(self.concurrency, self.scope):
+        with slot(self.concurrency, self.scope, slot_wait):
+            if self._time_left(1.0) <= 0:  # the slot took what was left
+                raise self._deadline_reached(method, url)
             self.requests_sent += 1
             try:
-                response = self.client.request(method, url, **kwargs)
+                response = self.client.request(method, url, **self._bounded(kwargs))
                 response.read()
                 response.close()
                 # httpx binds the stream back to its response (a reference cycle),
@@ -237,14 +253,48 @@ class Transport:
             )
         )
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> None:
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
-            delay = min(retry_after, self.retry_after_cap)
-        else:
-            delay = self.rng() * min(self.backoff_base * 2**attempt, self.backoff_cap)
+            return min(retry_after, self.retry_after_cap)
+        return self.rng() * min(self.backoff_base * 2**attempt, self.backoff_cap)
+
+    def _pause(self, attempt: int, delay: float) -> None:
         log.debug("retry %d in %.2f s", attempt + 1, delay)
         if delay > 0:
             self.sleep(delay)
+
+    # -- the deadline -------------------------------------------------------------
+
+    def _time_left(self, at_most: float) -> float:
+        """Seconds until the deadline, capped at ``at_most``."""
+        if self.deadline is None:
+            return at_most
+        return min(at_most, self.deadline - self.clock())
+
+    def _fits(self, delay: float) -> bool:
+        """Whether waiting ``delay`` still leaves time to send before the deadline."""
+        return self.deadline is None or self.clock() + delay < self.deadline
+
+    def _deadline_reached(self, method: str, url: str) -> errors.DeadlineReached:
+        return errors.DeadlineReached(
+            f"{method} {url}: not sent, the deadline of this pass came first"
+        )
+
+    def _bounded(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The request's timeouts, ending at the deadline at the latest."""
+        if self.deadline is None:
+            return kwargs
+        left = max(self._time_left(float("inf")), 0.001)
+        t = self.timeout
+        return {
+            **kwargs,
+            "timeout": httpx.Timeout(
+                connect=min(t.connect or left, left),
+                read=min(t.read or left, left),
+                write=min(t.write or left, left),
+                pool=min(t.pool or left, left),
+            ),
+        }
 
     def _retry_after(self, response: httpx.Response) -> float | None:
         """Seconds from Retry-After or any X-IA-*-Retry-After header, if present."""

@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -23,7 +24,14 @@ from .. import intacct
 from ..clients import client_for
 from ..intacct import DocumentRef, Write, WriteResult, redact_excerpt
 from ..intacct.objects import registry
-from ..models import Connection, ExternalRef, Posting, PostingAttempt, SyncRun
+from ..models import (
+    Connection,
+    ExternalRef,
+    Failure,
+    Posting,
+    PostingAttempt,
+    SyncRun,
+)
 from ..outbox import postings_claim
 from ..payloads import PayloadError, build_record, client_action
 from ..retry import retry_delay
@@ -33,6 +41,8 @@ log = logging.getLogger(__name__)
 
 S = Posting.Status
 EXCERPT_LIMIT = 4000
+#: Share of the lease in which a pass may send; the rest is margin for settling.
+SEND_WINDOW = 0.8
 
 
 class OwnershipConflict(intacct.IntacctError):
@@ -89,6 +99,9 @@ def postings_execute(*, connection_id, worker="worker", limit=100, **client_opti
     if connection.paused_at or not connection.active:
         report.paused = True
         return report
+    # The claim's lease is measured from before the claim; sending stops well inside
+    # it, so a worker never sends after another may have taken its postings over.
+    send_by = time.monotonic() + settings.SYNC_LEASE_SECONDS * SEND_WINDOW
     claimed = postings_claim(connection_id=connection_id, limit=limit, worker=worker)
     report.claimed = len(claimed)
     if not claimed:
@@ -96,6 +109,7 @@ def postings_execute(*, connection_id, worker="worker", limit=100, **client_opti
     rules = mapping_rules(connection.mapping_set) if connection.mapping_set else None
     groups = _groups(claimed, rules, report)
     http_log = []
+    client_options.setdefault("deadline", send_by)
     with client_for(connection, on_attempt=http_log.append, **client_options) as client:
         for kind, group in groups:
             _send(client, connection, kind, group, http_log, report)
@@ -247,6 +261,63 @@ def _settle(connection, posting, outcome, excerpt, duration_ms, report):
         http_status=status,
         duration_ms=duration_ms,
     )
+    with transaction.atomic():
+        if _lease_held(posting):
+            _settle_leased(connection, posting, outcome, attempt, report)
+        else:
+            _settle_after_lease_lost(posting, outcome, attempt)
+    report.outcomes[posting.pk] = attempt.outcome
+
+
+def _lease_held(posting):
+    """Fencing: whether this pass still holds the posting's lease. The guarded
+    update also locks the row (and, on SQLite, the database) until the settlement
+    commits, so a pass whose lease ran out cannot overwrite what another decided."""
+    return bool(
+        Posting.objects.filter(
+            pk=posting.pk, status=S.IN_FLIGHT, leased_by=posting.leased_by
+        ).update(updated_at=timezone.now())
+    )
+
+
+def _settle_after_lease_lost(posting, outcome, attempt):
+    """Another pass took this posting over. Keep this attempt for the record; only
+    a write Intacct confirmed is news the other pass may not have: record it."""
+    log.warning("posting %s: settled after its lease ran out", posting.pk)
+    if not isinstance(outcome, WriteResult):
+        attempt.outcome = (
+            PostingAttempt.Outcome.UNKNOWN
+            if isinstance(outcome, intacct.OutcomeUnknown)
+            else PostingAttempt.Outcome.TRANSIENT_ERROR
+        )
+        attempt.error_code = (outcome.errorno or outcome.code or "")[:40]
+        attempt.save()
+        return
+    attempt.protocol = outcome.protocol
+    attempt.outcome = PostingAttempt.Outcome.POSTED
+    attempt.save()
+    landed = Posting.objects.filter(
+        pk=posting.pk, status__in=[S.PENDING, S.UNCERTAIN, S.IN_FLIGHT, S.FAILED]
+    ).update(
+        status=S.POSTED,
+        result_key=outcome.key or "",
+        result_id=outcome.id or "",
+        leased_by="",
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+    )
+    if landed:
+        posting.refresh_from_db()
+        _bind(posting, outcome)
+        posting.failures.filter(resolved_at=None).update(
+            resolution=Failure.Resolution.LINKED,
+            resolution_note="Intacct confirmed an earlier attempt's write",
+            resolved_at=timezone.now(),
+        )
+        failures_supersede(posting=posting)
+
+
+def _settle_leased(connection, posting, outcome, attempt, report):
     if isinstance(outcome, WriteResult):
         attempt.protocol = outcome.protocol
         attempt.outcome = (
@@ -268,7 +339,6 @@ def _settle(connection, posting, outcome, excerpt, duration_ms, report):
         report.paused = True
     else:
         _errored(posting, outcome, attempt, report)
-    report.outcomes[posting.pk] = attempt.outcome
 
 
 def _save_with(attempt, posting, status, **fields):
@@ -328,7 +398,9 @@ def _errored(posting, error, attempt, report):
     attempt.error_code = (error.errorno or error.code or "")[:40]
     attempt.http_status = error.status_code or attempt.http_status
     delay = None
-    if error.retryable:
+    # A duplicate means an earlier attempt did land; linking it failed this time
+    # (the lookup errored), so the next attempt verifies by pre-read and links.
+    if error.retryable or isinstance(error, intacct.DuplicateRecord):
         delay = retry_delay(
             posting.attempt_count, retry_after=getattr(error, "retry_after", None)
         )

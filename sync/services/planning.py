@@ -20,7 +20,7 @@ from mappings.models import Action, OwnershipRule
 from mappings.selectors import mapping_rules
 
 from ..intacct.objects import registry
-from ..models import PlanMark, Posting
+from ..models import PlanMark, Posting, PostingAttempt
 from ..payloads import client_action
 from .failures import failure_record, failures_supersede_one
 
@@ -241,8 +241,12 @@ def document_postings(ctx, record):
 def plan_order(ctx, record):
     order = record.payload
     earlier = document_postings(ctx, record).exclude(source_record=record)
-    if earlier.filter(status__in=[S.IN_FLIGHT, S.UNCERTAIN]).exists():
-        return DEFER  # wait until the earlier version's outcome is known
+    if earlier.filter(status__in=[S.IN_FLIGHT, S.UNCERTAIN]).exists() or any(
+        may_have_landed(p) for p in earlier.filter(status__in=[S.PENDING, S.FAILED])
+    ):
+        # Wait until the earlier version's outcome is known: superseding a document
+        # that did reach Intacct would post this version beside it.
+        return DEFER
     if record.is_tombstone or order.get("cancelled_at"):
         plan_cancellation(ctx, record, earlier)
         return
@@ -302,6 +306,27 @@ def plan_order(ctx, record):
         Posting.objects.filter(
             depends_on__in=[p for p in stale if p.action == action]
         ).update(depends_on=posting)
+
+
+def may_have_landed(posting):
+    """Whether an earlier attempt of ``posting`` may have reached Intacct unseen: an
+    attempt whose outcome was unknown, or a claim no attempt was recorded for (its
+    worker died or lost its lease). The executor verifies such a posting by a
+    pre-read on its next attempt; until then nothing may replace it."""
+    if posting.attempt_count == 0:
+        return False
+    attempts = posting.attempts.all()
+    if len(attempts) < posting.attempt_count:
+        return True
+    Outcome = PostingAttempt.Outcome
+    unknown = [a.number for a in attempts if a.outcome == Outcome.UNKNOWN]
+    # Settled since: a later attempt (which re-sends with the same key) that Intacct
+    # refused for good; had the first landed, Intacct would have answered the
+    # repeat with the first one's result.
+    return bool(unknown) and not any(
+        a.number > max(unknown) and a.outcome == Outcome.PERMANENT_ERROR
+        for a in attempts
+    )
 
 
 def _supersede(posting, record):

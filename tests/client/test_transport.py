@@ -174,3 +174,51 @@ def test_meter_counts_billed_transactions_on_success_only():
     with pytest.raises(errors.BusinessRuleError):
         t.request("POST", "/x", protocol="rest", write=True, billed=1)
     assert t.meter.total("co") == 3
+
+
+# -- the deadline: nothing is sent, and nothing waits, past it ----------------------
+
+
+def test_nothing_is_sent_once_the_deadline_has_passed():
+    handler, calls = scripted(httpx.Response(200, json={}))
+    t, clock = make(handler, deadline=5.0)
+    clock.now = 5.0
+    with pytest.raises(errors.DeadlineReached) as caught:
+        t.request("POST", "/x", protocol="rest", write=True)
+    assert calls == []
+    assert caught.value.retryable  # nothing reached Intacct: safe to try later
+
+
+def test_a_retry_after_longer_than_the_time_left_is_not_waited_out():
+    handler, calls = scripted(
+        httpx.Response(429, headers={"Retry-After": "30"}),
+        httpx.Response(200, json={}),
+    )
+    t, clock = make(handler, deadline=10.0)
+    with pytest.raises(errors.RateLimited) as caught:
+        t.request("POST", "/x", protocol="rest", write=True)
+    assert len(calls) == 1 and clock.sleeps == []
+    assert caught.value.retry_after == 30  # the hub's retry schedule takes it over
+
+
+def test_a_backoff_that_fits_before_the_deadline_is_still_taken():
+    handler, calls = scripted(
+        httpx.Response(503), httpx.Response(200, json={"ok": True})
+    )
+    t, clock = make(handler, deadline=10.0)
+    assert t.request("GET", "/x", protocol="rest", write=False).json() == {"ok": True}
+    assert len(calls) == 2 and clock.sleeps == [0.5]
+
+
+def test_a_request_times_out_at_the_deadline_at_the_latest():
+    seen = []
+
+    def handler(request):
+        seen.append(request.extensions["timeout"])
+        return httpx.Response(200, json={})
+
+    t, clock = make(handler, deadline=3.0)
+    clock.now = 1.0
+    t.request("GET", "/x", protocol="rest", write=False)
+    assert seen[0]["read"] == pytest.approx(2.0)
+    assert seen[0]["connect"] == pytest.approx(2.0)

@@ -44,12 +44,6 @@ def test_ten_percent_of_writes_commit_then_lose_the_connection(
     assert Posting.objects.filter(attempts__outcome="unknown").exists()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="KNOWN DEFECT, open in issue 7: on PostgreSQL this run once left one "
-    "invoice more in the sandbox than posted postings (140 vs 139) — a duplicate "
-    "under 503s and a 429 storm with two workers. Not yet explained; see the note.",
-)
 def test_503_bursts_and_a_429_storm(sandbox, serve, clusters):
     def faults(n):
         if n % 20 == 0:
