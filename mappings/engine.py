@@ -2,13 +2,17 @@
 
 ``map_record(payload, rules, action=…, operation=…)`` returns the header fields, the
 line items, a provenance entry for every field it set (which path, which raw value,
-which transforms) and the errors and warnings found on the way. The sync engine, the
-live preview and the impact preview all call this one function.
+which transforms) and the errors and warnings found on the way. A text value holding
+a character XML 1.0 cannot carry (a C0 control other than tab, LF and CR, a lone
+surrogate, U+FFFE/U+FFFF) is an error of its field, never stripped silently. The
+sync engine, the live preview and the impact preview all call this one function.
 """
 
 import re
 from dataclasses import asdict, dataclass, field
 from types import SimpleNamespace
+
+from sync.intacct.xmlgw.builder import xml_text_problem
 
 from .transforms import DROP_LINE, OMIT, TransformError, apply_chain
 
@@ -252,6 +256,18 @@ def _map_field(rule, data, root, index, ctx, target, result):
             result.errors.append(
                 Issue(rule.target_field, f"required, but {source} is empty", **where)
             )
+        return
+    problem = xml_text_problem(value) if isinstance(value, str) else ""
+    if problem:
+        # Refused per record here, not stripped: Intacct's XML API cannot carry it
+        # and a read-back over either API must equal what was sent.
+        result.errors.append(
+            Issue(
+                rule.target_field,
+                f"holds {problem}, a control character Intacct cannot store",
+                **where,
+            )
+        )
         return
     target[rule.target_field] = value
     result.provenance.append(

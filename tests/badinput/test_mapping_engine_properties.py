@@ -25,6 +25,7 @@ from mappings.transforms import (
     apply_chain,
     check_chain,
 )
+from sync.intacct.xmlgw.builder import NOT_XML_CHAR
 
 ACTION = "post_ar_invoice"
 SETTINGS = settings(
@@ -146,6 +147,11 @@ def mapped(record, rules, operation):
     ),
     operation="create",
 )
+@example(  # a vertical tab from a pasted name: XML cannot carry it
+    record={"name": "Ann\x0bLee"},
+    rules=MappingRules(name="r", fields=(FieldRule(ACTION, "memo", "name"),)),
+    operation="create",
+)
 def test_the_engine_maps_or_reports_issues_and_never_raises(record, rules, operation):
     result = map_record(record, rules, action=ACTION, operation=operation)
 
@@ -157,6 +163,8 @@ def test_the_engine_maps_or_reports_issues_and_never_raises(record, rules, opera
         v for lines in result.lines.values() for line in lines for v in line.values()
     ]:
         assert value not in (None, "", OMIT, DROP_LINE)
+        # Text XML 1.0 cannot carry is an error of its field, never a payload value.
+        assert not (isinstance(value, str) and NOT_XML_CHAR.search(value))
     # Deterministic: the same record and rules map the same way again.
     assert mapped(record, rules, operation) == result.to_dict()
 
@@ -274,3 +282,24 @@ def test_nan_and_infinity_are_named_in_the_money_error():
             assert "not a number" in str(exc)
         else:
             raise AssertionError(f"{value!r} was accepted as money")
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x01", "\x0b", "\x1f", "\ufffe", "\ud800"])
+def test_text_xml_cannot_carry_is_a_field_error_naming_the_character(bad):
+    rules = MappingRules(name="r", fields=(FieldRule(ACTION, "memo", "name"),))
+
+    result = map_record({"name": f"A{bad}B"}, rules, action=ACTION)
+
+    assert "memo" not in result.fields
+    [issue] = result.errors
+    assert issue.target == "memo"
+    assert f"U+{ord(bad):04X} at position 1" in issue.message
+
+
+def test_tab_newline_and_every_plane_pass_through_unchanged():
+    text = "a\tb\nc\rd ﷽ 𝄞 𠀀 𰀀 \U000e0041 \U000ffffd \U0010fffd \ufffd"
+    rules = MappingRules(name="r", fields=(FieldRule(ACTION, "memo", "name"),))
+
+    result = map_record({"name": text}, rules, action=ACTION)
+
+    assert result.ok and result.fields["memo"] == text

@@ -1,7 +1,16 @@
-"""Build gateway requests with lxml, never by string concatenation."""
+"""Build gateway requests with lxml, never by string concatenation.
+
+XML 1.0 cannot carry every string: C0 control characters other than tab, line feed
+and carriage return, lone surrogates and U+FFFE/U+FFFF have no representation (not
+even as character references). Text holding one is refused with `XmlTextError` (a
+`ValidationError`, so the write fails like any other invalid field), never dropped or
+replaced behind the caller's back. Every other character, in every plane, is sent as
+it is. The mapping engine applies the same rule earlier, per record.
+"""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -10,6 +19,26 @@ from typing import Any
 from lxml import etree
 
 from sync.intacct.constants import DTD_VERSION
+from sync.intacct.errors import ValidationError
+
+#: What XML 1.0 cannot carry (its Char production, complemented).
+NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class XmlTextError(ValidationError, ValueError):
+    """A text value holds a character XML 1.0 cannot carry.
+
+    Also a ValueError: that is what lxml raises for it, and what callers caught.
+    """
+
+
+def xml_text_problem(text: str) -> str:
+    """Why `text` cannot go into XML ("U+0001 at position 3"), or ""."""
+    found = NOT_XML_CHAR.search(text)
+    if found is None:
+        return ""
+    return f"U+{ord(found.group()):04X} at position {found.start()}"
+
 
 # Functions that change data: each object inside bills one transaction.
 WRITE_FUNCTIONS = {"create", "update", "delete"}
@@ -53,20 +82,28 @@ def _fill(el: etree._Element, value: Any) -> None:
             if child is None:
                 continue
             if key.startswith("@"):
-                el.set(key[1:], _text(child))
+                el.set(key[1:], _text(child, f"{el.tag}@{key[1:]}"))
             elif isinstance(child, list | tuple):
                 for item in child:
                     _fill(etree.SubElement(el, key), item)
             else:
                 _fill(etree.SubElement(el, key), child)
         return
-    el.text = _text(value)
+    el.text = _text(value, el.tag)
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, where: str = "") -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    text = str(value)
+    problem = xml_text_problem(text)
+    if problem:
+        raise XmlTextError(
+            f"{where or 'a value'} holds {problem}, a character XML cannot carry",
+            protocol="xml",
+            code="invalid_xml_text",
+        )
+    return text
 
 
 def function(
