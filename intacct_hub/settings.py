@@ -91,6 +91,11 @@ DATABASES = {
         "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'intacct_hub.sqlite3'}"
     )
 }
+# Keep connections between requests and tasks: opening one per webhook (and again
+# for each django-q2 enqueue, which closes "old" connections first) cost more CPU
+# than the webhook itself. Health checks drop a connection the server closed.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the worker cluster read while the other writes;
     # IMMEDIATE transactions take the write lock up front instead of failing mid-way.

@@ -99,8 +99,9 @@ def record_plan(*, ctx, record):
         )
         newest = max(versions.select_for_update().values_list("version", flat=True))
         if newest == record.version and planner(ctx, record) is not DEFER:
-            PlanMark.objects.get_or_create(
-                connection=ctx.connection, source_record=record
+            PlanMark.objects.bulk_create(
+                [PlanMark(connection=ctx.connection, source_record=record)],
+                ignore_conflicts=True,
             )
     return ctx.created[before:]
 
@@ -174,8 +175,19 @@ def _hub_may(ctx, action):
 
 
 def plan_customer(ctx, record):
-    if _hub_may(ctx, Action.UPSERT_CUSTOMER) != OwnershipRule.HubMay.NEVER:
-        _ensure(ctx, record, Action.UPSERT_CUSTOMER)
+    """A customer on its own. Summary-only posting never names a customer in the
+    ledger, so none is sent (and billed) until a detail-mode order needs it."""
+    if ctx.rules.policies and all(p["mode"] == "summary" for p in ctx.rules.policies):
+        return
+    customer_posting(ctx, record)
+
+
+def customer_posting(ctx, record):
+    """The upsert of customer ``record`` (planned now if new), unless the ownership
+    rule keeps the hub from ever writing customers."""
+    if _hub_may(ctx, Action.UPSERT_CUSTOMER) == OwnershipRule.HubMay.NEVER:
+        return None
+    return _ensure(ctx, record, Action.UPSERT_CUSTOMER)
 
 
 def plan_product(ctx, record):
@@ -241,9 +253,10 @@ def document_postings(ctx, record):
 def plan_order(ctx, record):
     order = record.payload
     earlier = document_postings(ctx, record).exclude(source_record=record)
-    if earlier.filter(status__in=[S.IN_FLIGHT, S.UNCERTAIN]).exists() or any(
-        may_have_landed(p) for p in earlier.filter(status__in=[S.PENDING, S.FAILED])
-    ):
+    earlier_rows = list(earlier)  # usually none: one query answers every check below
+    statuses = {p.status for p in earlier_rows}
+    stale = [p for p in earlier_rows if p.status in (S.PENDING, S.FAILED)]
+    if statuses & {S.IN_FLIGHT, S.UNCERTAIN} or any(map(may_have_landed, stale)):
         # Wait until the earlier version's outcome is known: superseding a document
         # that did reach Intacct would post this version beside it.
         return DEFER
@@ -263,7 +276,7 @@ def plan_order(ctx, record):
         return
     if not is_final(order, policy["finality_event"]) or policy["mode"] == "summary":
         return  # not final yet, or rolled up by the summary builder
-    if earlier.filter(status=S.POSTED).exists():
+    if S.POSTED in statuses:
         # Already in the ledger: an edit after posting is a correction (ledger fix:
         # reverse and re-post what changed, linked to the original).
         from .corrections import order_correct
@@ -277,7 +290,6 @@ def plan_order(ctx, record):
             intacct_object=INTACCT_OBJECT,
         )
         return
-    stale = list(earlier.filter(status__in=[S.PENDING, S.FAILED]))
     for posting in stale:
         _supersede(posting, record)
     cutover = policy.get("cutover_date")
@@ -286,14 +298,7 @@ def plan_order(ctx, record):
     if cutover and day and day < dt.date.fromisoformat(cutover):
         skip = f"dated {day}, before the cut-over date {cutover}"
     customer = None if skip else customer_of_order(ctx, record)
-    parent = None
-    if customer is not None:
-        plan_customer(ctx, customer)
-        parent = Posting.objects.filter(
-            connection=ctx.connection,
-            action=Action.UPSERT_CUSTOMER,
-            source_record=customer,
-        ).first()
+    parent = customer_posting(ctx, customer) if customer else None
     documents = {
         "ar_invoice": [Action.POST_AR_INVOICE],
         "sales_order": [Action.POST_SALES_ORDER],
