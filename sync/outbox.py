@@ -57,7 +57,11 @@ def postings_claim(*, connection_id, limit, worker="worker", now=None):
             attempt_count=F("attempt_count") + 1,
             updated_at=now,
         )
-    return list(Posting.objects.filter(leased_by=token, status=S.IN_FLIGHT))
+    return list(
+        Posting.objects.filter(leased_by=token, status=S.IN_FLIGHT).select_related(
+            "source_record"
+        )
+    )
 
 
 def postings_recover_expired(*, now=None):

@@ -9,6 +9,7 @@ record, in scope order.
 
 import dataclasses
 import datetime as dt
+import functools
 import types
 import typing
 from decimal import Decimal, InvalidOperation
@@ -102,9 +103,15 @@ def _nest(flat):
     return nested
 
 
+@functools.cache
+def _shape(record):
+    """Type hints and fields of a record class (resolving hints is slow: once)."""
+    fields = {f.name: f for f in dataclasses.fields(record)}
+    return typing.get_type_hints(record), fields
+
+
 def _build(record, data, *, path):
-    hints = typing.get_type_hints(record)
-    known = {f.name: f for f in dataclasses.fields(record)}
+    hints, known = _shape(record)
     unknown = sorted(set(data) - set(known) - {"custom_fields"})
     if unknown:
         raise PayloadError(f"{path}: unknown field {unknown[0]!r}")

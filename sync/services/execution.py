@@ -361,26 +361,37 @@ def _posted(posting, result, attempt):
         _bind(posting, result)
         if posting.run_id:
             SyncRun.objects.filter(pk=posting.run_id).update(posted=F("posted") + 1)
-    failures_supersede(posting=posting)
+    if posting.source_record and posting.source_record.version > 1:
+        failures_supersede(posting=posting)  # only earlier versions can have failed
 
 
 def _bind(posting, result):
     record = posting.source_record
     if record is None or not result.key or posting.action == Action.REVERSE_OR_VOID:
         return
+    binding = ExternalRef(
+        connection_id=posting.connection_id,
+        source_id=record.source_id,
+        source_kind=record.kind,
+        external_id=record.external_id,
+        intacct_object=posting.intacct_object,
+        intacct_key=result.key,
+        intacct_id=result.id or "",
+        linked=result.outcome == "linked",
+    )
     try:
-        with transaction.atomic():
-            ExternalRef.objects.update_or_create(
-                connection_id=posting.connection_id,
-                source_id=record.source_id,
-                source_kind=record.kind,
-                external_id=record.external_id,
-                intacct_object=posting.intacct_object,
-                defaults={
-                    "intacct_key": result.key,
-                    "intacct_id": result.id or "",
-                    "linked": result.outcome == "linked",
-                },
+        with transaction.atomic():  # one upsert: INSERT … ON CONFLICT DO UPDATE
+            ExternalRef.objects.bulk_create(
+                [binding],
+                update_conflicts=True,
+                unique_fields=[
+                    "connection",
+                    "source",
+                    "source_kind",
+                    "external_id",
+                    "intacct_object",
+                ],
+                update_fields=["intacct_key", "intacct_id", "linked"],
             )
     except IntegrityError:
         # Another source identity is already bound to this Intacct record (two
