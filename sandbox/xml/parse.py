@@ -1,6 +1,13 @@
-"""Hardened parsing of gateway requests and element -> plain value conversion."""
+"""Hardened parsing of gateway requests and element -> plain value conversion.
+
+Requests are read as UTF-8 only (what Intacct's gateway takes): another encoding,
+UTF-16 above all, would hide a ``<!DOCTYPE`` from the byte search and let libxml2
+start on its entities before the DOCTYPE check after parsing could refuse them.
+"""
 
 from __future__ import annotations
+
+import re
 
 from lxml import etree
 
@@ -11,9 +18,17 @@ class ParseError(Exception):
     """The body is not acceptable XML; message is the description2 to return."""
 
 
+_DECLARED_ENCODING = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)"
+)
+_UTF8_NAMES = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
+
+
 def _parser() -> etree.XMLParser:
-    # Never resolve entities, never fetch anything, never load a DTD, no huge trees.
+    # Never resolve entities, never fetch anything, never load a DTD, no huge trees,
+    # and UTF-8 whatever the document declares.
     return etree.XMLParser(
+        encoding="utf-8",
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -28,8 +43,10 @@ def parse_request(body: bytes) -> etree._Element:
     """Parse a request body; refuse DOCTYPE/ENTITY declarations, never expand."""
     if not body or not body.strip():
         raise ParseError("XML Parse schema error: the request body is empty.")
-    head = body[:4096].upper()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in body.upper():
+    if not _is_utf8(body):
+        raise ParseError("XML Parse schema error: the request must be UTF-8 encoded.")
+    upper = body.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
         raise ParseError(_doctype_message())
     try:
         root = etree.fromstring(body, _parser())
@@ -41,6 +58,13 @@ def parse_request(body: bytes) -> etree._Element:
     if root.tag != "request":
         raise ParseError("XML Parse schema error: the root element must be <request>.")
     return root
+
+
+def _is_utf8(body: bytes) -> bool:
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in body[:4]:
+        return False  # UTF-16 or UTF-32
+    declared = _DECLARED_ENCODING.match(body[:256])
+    return not declared or declared.group(1).strip().lower() in _UTF8_NAMES
 
 
 def _doctype_message() -> str:

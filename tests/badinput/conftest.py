@@ -40,3 +40,13 @@ def post_raw(http, body: bytes, path: str = XML_PATH) -> httpx.Response:
 def rows(sandbox) -> dict:
     """Rows per company and object: what a hostile request must not change."""
     return sandbox.store.counts()
+
+
+# The machine endpoints' fixtures (signed webhook deliveries, the ingest API).
+from tests.commerce.conftest import (  # noqa: E402, F401
+    deliver,
+    ingest,
+    ingest_source,
+    q_sync,
+    shop,
+)

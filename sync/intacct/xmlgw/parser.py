@@ -1,7 +1,13 @@
-"""Parse gateway responses, hardened: no DTDs, no entities, no network, bounded."""
+"""Parse gateway responses, hardened: no DTDs, no entities, no network, bounded.
+
+Intacct answers in UTF-8, and only UTF-8 is read: a body in another encoding (UTF-16
+above all) would hide a ``<!DOCTYPE`` from the byte search below and let libxml2
+start on its entities before the DOCTYPE check after parsing could refuse them.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,8 +23,15 @@ class ResponseParseError(ValueError):
     """The body is not a gateway response we are willing to read."""
 
 
+_DECLARED_ENCODING = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)"
+)
+_UTF8_NAMES = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
+
+
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
+        encoding="utf-8",  # whatever the document declares: see the module doc
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -34,7 +47,9 @@ def parse_xml(body: bytes, limit: int = MAX_RESPONSE_BYTES) -> etree._Element:
     """The root element of `body`; refuses DTDs, entities and oversize input."""
     if len(body) > limit:
         raise ResponseParseError(f"response of {len(body)} bytes exceeds {limit}")
-    if b"<!DOCTYPE" in body[:4096].upper() or b"<!ENTITY" in body.upper():
+    _require_utf8(body)
+    upper = body.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
         raise ResponseParseError("response carries a DTD or entity declarations")
     try:
         root = etree.fromstring(body, _parser())
@@ -43,6 +58,15 @@ def parse_xml(body: bytes, limit: int = MAX_RESPONSE_BYTES) -> etree._Element:
     if root.getroottree().docinfo.doctype:
         raise ResponseParseError("response carries a DTD")
     return root
+
+
+def _require_utf8(body: bytes) -> None:
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in body[:4]:
+        raise ResponseParseError("response is not UTF-8 (UTF-16 or UTF-32)")
+    declared = _DECLARED_ENCODING.match(body[:256])
+    if declared and declared.group(1).strip().lower() not in _UTF8_NAMES:
+        name = declared.group(1).decode("ascii", "replace")
+        raise ResponseParseError(f"response declares encoding {name!r}, not UTF-8")
 
 
 @dataclass
