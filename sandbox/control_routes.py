@@ -125,8 +125,11 @@ def _rate_limit(sandbox, body, query):
 
 
 def _clock(sandbox, body, query):
+    # {"offset": s} sets the skew against the wall clock; {"advance": s} jumps on.
+    if "offset" in body:
+        sandbox.set_clock_offset(float(body["offset"]))
     sandbox.clock.advance(float(body.get("advance", 0)))
-    return {"now": sandbox.clock.now()}
+    return {"now": sandbox.clock.now(), "offset": sandbox.clock.offset}
 
 
 def _payment(sandbox, body, query):

@@ -182,6 +182,15 @@ class Sandbox:
         """Expire every XML session and REST token (of one company, or all)."""
         return self.store.expire_tokens(company_id=company_id)
 
+    # --- clock ------------------------------------------------------------------------
+
+    def set_clock_offset(self, seconds: float) -> float:
+        """Run this sandbox's clock `seconds` ahead of the wall clock (negative:
+        behind), as an Intacct whose clock disagrees with the hub's. Timestamps,
+        session and token expiry all follow it. Returns the sandbox's now."""
+        self.clock.offset = float(seconds)
+        return self.clock.now()
+
     # --- latency, faults, limits ------------------------------------------------------
 
     def set_latency(
