@@ -65,7 +65,8 @@ class Limiter:
             while recent and recent[0] <= now - 60:
                 recent.popleft()
             if self.per_minute is not None and len(recent) >= self.per_minute:
-                wait = max(1, int(recent[0] + 60 - now + 0.999))
+                oldest = recent[0] if recent else now  # a limit of 0 refuses all
+                wait = max(1, int(oldest + 60 - now + 0.999))
                 return Decision(False, self.per_minute, 0, wait, "rate")
             active = self._active.get(company, 0)
             if self.concurrency is not None and active >= self.concurrency:

@@ -11,7 +11,10 @@
 | 7 | 32 min | 0–32 min |
 | 8 | — | to the failure queue |
 
-Intacct's ``Retry-After`` (429/503) is a floor under the jittered delay. The base
+Intacct's ``Retry-After`` (429/503) is a floor under the jittered delay. A 429 (or a
+pass whose lease ran short before it could send) proves nothing was done: it waits
+the first row's delay (or the Retry-After) and does not count as an attempt, so a
+429 storm never sends a posting to the failure queue. The base
 (30 s) is ``settings.SYNC_RETRY_BASE_SECONDS``; fault tests shrink it.
 """
 

@@ -237,6 +237,9 @@ class PostingAttempt(models.Model):
         TRANSIENT_ERROR = "transient_error"
         PERMANENT_ERROR = "permanent_error"
         UNKNOWN = "unknown"
+        # Intacct said "not now" (429) or the pass's lease ran short before sending:
+        # nothing was done, so it never spends the posting's retry budget.
+        THROTTLED = "throttled", "Throttled (not sent)"
 
     posting = models.ForeignKey(
         Posting, on_delete=models.CASCADE, related_name="attempts"

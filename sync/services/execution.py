@@ -60,6 +60,10 @@ SEND_ORDER = {
     Action.REVERSE_OR_VOID: 3,
 }
 
+#: Answers that prove nothing was done: they wait, however long it takes, and never
+#: send a posting to the failure queue (a 429 storm is not the posting's fault).
+THROTTLED = (intacct.RateLimited, intacct.DeadlineReached)
+
 #: Failure category of each client error, most specific first.
 CATEGORIES = (
     (OwnershipConflict, "ownership_conflict"),
@@ -408,13 +412,20 @@ def _errored(posting, error, attempt, report):
     attempt.protocol = getattr(error, "protocol", "") or ""
     attempt.error_code = (error.errorno or error.code or "")[:40]
     attempt.http_status = error.status_code or attempt.http_status
+    retry_after = getattr(error, "retry_after", None)
+    if isinstance(error, THROTTLED):
+        attempt.outcome = PostingAttempt.Outcome.THROTTLED
+        delay = retry_delay(1, retry_after=retry_after)
+        _save_with(attempt, posting, S.PENDING, next_attempt_at=timezone.now() + delay)
+        report.retrying += 1
+        return
     delay = None
     # A duplicate means an earlier attempt did land; linking it failed this time
     # (the lookup errored), so the next attempt verifies by pre-read and links.
     if error.retryable or isinstance(error, intacct.DuplicateRecord):
-        delay = retry_delay(
-            posting.attempt_count, retry_after=getattr(error, "retry_after", None)
-        )
+        throttled = posting.attempts.filter(outcome=PostingAttempt.Outcome.THROTTLED)
+        spent = posting.attempt_count - throttled.count()
+        delay = retry_delay(spent, retry_after=retry_after)
     if delay is not None:
         attempt.outcome = PostingAttempt.Outcome.TRANSIENT_ERROR
         _save_with(attempt, posting, S.PENDING, next_attempt_at=timezone.now() + delay)

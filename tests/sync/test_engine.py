@@ -165,3 +165,35 @@ def test_a_refund_waiting_on_a_superseded_invoice_follows_the_new_version(
     refund.refresh_from_db()
     assert first_invoice.status == S.SKIPPED
     assert refund.depends_on.source_record == order_v2
+
+
+def test_a_429_storm_never_sends_a_posting_to_the_failure_queue(
+    connection, sandbox, transport
+):
+    from django.utils import timezone
+
+    from sync.retry import MAX_ATTEMPTS
+    from sync.services.execution import postings_execute
+    from sync.services.runs import connection_plan
+
+    store(connection, a_customer("C-1"))
+    connection_plan(connection=connection)
+    sandbox.set_rate_limit(per_minute=0)  # every request answered 429
+    for _ in range(MAX_ATTEMPTS + 2):
+        Posting.objects.update(next_attempt_at=timezone.now())
+        postings_execute(  # the client gives up at once instead of waiting
+            connection_id=connection.pk,
+            http_transport=transport,
+            max_retries=0,
+            retry_after_cap=0,
+        )
+    customer = Posting.objects.get()
+    assert customer.status == S.PENDING and not Failure.objects.exists()
+    assert customer.attempt_count == MAX_ATTEMPTS + 2
+    assert set(customer.attempts.values_list("outcome", flat=True)) == {"throttled"}
+
+    sandbox.set_rate_limit(per_minute=None)
+    Posting.objects.update(next_attempt_at=timezone.now())
+    postings_execute(connection_id=connection.pk, http_transport=transport)
+    customer.refresh_from_db()
+    assert customer.status == S.POSTED and customer.result_key
