@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import slugify
 
+from . import strict_json
 from .catalog import rule_problems
 from .models import (
     FieldMapping,
@@ -21,6 +22,7 @@ from .models import (
 )
 from .ownership_page import ownership_rows
 from .services import mapping_set_export, mapping_set_import
+from .strict_json import StrictJSONField
 
 
 class FieldMappingForm(forms.ModelForm):
@@ -157,7 +159,10 @@ class MappingSetAdmin(admin.ModelAdmin):
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                data = json.loads(form.cleaned_data["file"].read().decode("utf-8"))
+                # Strict: deep nesting, NaN and NUL are refused, not a 500.
+                data = strict_json.loads(
+                    form.cleaned_data["file"].read().decode("utf-8")
+                )
                 mapping_set = mapping_set_import(
                     data=data, name=form.cleaned_data["name"]
                 )
@@ -208,14 +213,62 @@ class ValueMapAdmin(admin.ModelAdmin):
     inlines = [ValueMapEntryInline]
 
 
+class OwnershipRuleForm(forms.ModelForm):
+    identity_order = StrictJSONField(kind=list, required=False)
+    intacct_owned_fields = StrictJSONField(kind=list, required=False)
+
+    class Meta:
+        model = OwnershipRule
+        fields = [
+            "mapping_set",
+            "object_type",
+            "master",
+            "hub_may",
+            "identity_order",
+            "intacct_owned_fields",
+        ]
+
+
+class PostingPolicyForm(forms.ModelForm):
+    default_dimensions = StrictJSONField(
+        kind=dict,
+        required=False,
+        help_text=PostingPolicy._meta.get_field("default_dimensions").help_text,
+    )
+
+    class Meta:
+        model = PostingPolicy
+        fields = [
+            "mapping_set",
+            "channel",
+            "mode",
+            "detail_documents",
+            "summary_period",
+            "finality_event",
+            "revenue_account",
+            "tax_payable_account",
+            "shipping_income_account",
+            "discounts_account",
+            "refunds_account",
+            "clearing_account",
+            "ar_account",
+            "journal",
+            "default_dimensions",
+            "cutover_date",
+            "closed_period_behaviour",
+        ]
+
+
 @admin.register(OwnershipRule)
 class OwnershipRuleAdmin(admin.ModelAdmin):
+    form = OwnershipRuleForm
     list_display = ["object_type", "mapping_set", "master", "hub_may"]
     list_filter = ["mapping_set", "master", "hub_may"]
 
 
 @admin.register(PostingPolicy)
 class PostingPolicyAdmin(admin.ModelAdmin):
+    form = PostingPolicyForm
     list_display = ["__str__", "mapping_set", "mode", "finality_event", "cutover_date"]
     list_filter = ["mapping_set", "mode"]
 

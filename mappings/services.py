@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import (
@@ -56,27 +57,33 @@ def mapping_set_import(*, data, name, description=None):
     problems = import_problems(rules)
     if problems:
         raise ValueError("; ".join(problems))
-    mapping_set = MappingSet.objects.create(
+    mapping_set = _create(
+        MappingSet,
         name=name,
         description=description
         if description is not None
         else f"Imported from {rules.name!r}.",
     )
     for rule in rules.fields:
-        FieldMapping.objects.create(mapping_set=mapping_set, **asdict(rule))
+        _create(FieldMapping, mapping_set=mapping_set, **asdict(rule))
     for table in rules.value_maps.values():
-        value_map = ValueMap.objects.create(
+        value_map = _create(
+            ValueMap,
             mapping_set=mapping_set,
             name=table.name,
             on_no_match=table.on_no_match,
             default_value=table.default_value,
         )
-        ValueMapEntry.objects.bulk_create(
-            ValueMapEntry(value_map=value_map, source_value=k, target_value=v)
-            for k, v in table.entries.items()
-        )
+        for source, target in table.entries.items():
+            _create(
+                ValueMapEntry,
+                value_map=value_map,
+                source_value=source,
+                target_value=target,
+            )
     for rule in rules.ownership.values():
-        OwnershipRule.objects.create(
+        _create(
+            OwnershipRule,
             mapping_set=mapping_set,
             object_type=rule.object_type,
             master=rule.master,
@@ -88,8 +95,22 @@ def mapping_set_import(*, data, name, description=None):
         fields = dict(policy)
         if fields.get("cutover_date"):
             fields["cutover_date"] = dt.date.fromisoformat(fields["cutover_date"])
-        PostingPolicy.objects.create(mapping_set=mapping_set, **fields)
+        _create(PostingPolicy, mapping_set=mapping_set, **fields)
     return mapping_set
+
+
+def _create(model, **fields):
+    """Validate like the admin does, then save: an export edited by hand (a negative
+    order, a name too long, an unknown choice) is refused with the model's own words
+    instead of failing in the database."""
+    instance = model(**fields)
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        what = model._meta.verbose_name
+        raise ValueError(f"{what}: {'; '.join(exc.messages)}") from None
+    instance.save()
+    return instance
 
 
 def default_set_data():

@@ -39,6 +39,8 @@ from .links import fix_mapping_links, intacct_record_url, preview_url
 from .permissions import RESOLVE, VIEW_FAILURES, require
 
 PER_PAGE = 50
+# Beyond this a page's offset no longer fits a database integer (a 500 on SQLite).
+MAX_PAGE = 10**9
 CSV_LIMIT = 100_000
 
 
@@ -53,7 +55,7 @@ def _queue(request):
 def queue(request):
     form, filters, failures = _queue(request)
     try:
-        page = max(int(request.GET.get("page") or 1), 1)
+        page = min(max(int(request.GET.get("page") or 1), 1), MAX_PAGE)
     except ValueError:
         page = 1
     rows = list(failures[(page - 1) * PER_PAGE : page * PER_PAGE + 1])

@@ -1,11 +1,10 @@
 """Dashboard forms: the queue's filters, the resolutions, and a resync's scope."""
 
-import json
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from mappings import strict_json
 from mappings.models import Action
 
 from ..models import Connection, Failure
@@ -56,10 +55,12 @@ class PayloadForm(forms.Form):
     payload = forms.CharField(widget=forms.Textarea(attrs={"rows": 16, "cols": 80}))
 
     def clean_payload(self):
+        # Strict: NaN, deep nesting, NUL and text XML cannot carry are refused here,
+        # not by the database (a 500) or by the XML builder (a failed batch).
         try:
-            value = json.loads(self.cleaned_data["payload"])
-        except ValueError as exc:
-            raise forms.ValidationError(f"not valid JSON: {exc}") from exc
+            value = strict_json.loads(self.cleaned_data["payload"])
+        except strict_json.JSONTextError as exc:
+            raise forms.ValidationError(str(exc)) from exc
         if not isinstance(value, dict):
             raise forms.ValidationError("the payload must be a JSON object")
         return value
@@ -87,6 +88,10 @@ class AssignForm(forms.Form):
         self.fields["assignee"].queryset = assignable_users()
 
 
+#: The largest primary key a database row can have (BigAutoField).
+MAX_PK = 2**63 - 1
+
+
 class BulkForm(forms.Form):
     ACTIONS = [("retry", "Retry"), ("ignore", "Ignore"), ("assign", "Assign")]
     action = forms.ChoiceField(choices=ACTIONS)
@@ -103,6 +108,8 @@ class BulkForm(forms.Form):
             ids = [int(x) for x in self.cleaned_data["ids"].split(",") if x.strip()]
         except ValueError as exc:
             raise forms.ValidationError("bad selection") from exc
+        if any(not 0 < pk <= MAX_PK for pk in ids):
+            raise forms.ValidationError("bad selection")
         if not ids:
             raise forms.ValidationError("select at least one failure")
         return ids[:500]
@@ -124,9 +131,9 @@ class ResyncForm(forms.Form):
             ("dates", "Records received in a date range"),
         ]
     )
-    record = forms.IntegerField(required=False, min_value=1)
+    record = forms.IntegerField(required=False, min_value=1, max_value=MAX_PK)
     # A run is chosen by id (from a link): listing every run would not scale.
-    run = forms.IntegerField(required=False, min_value=1)
+    run = forms.IntegerField(required=False, min_value=1, max_value=MAX_PK)
     category = forms.ChoiceField(
         choices=[("", "—")] + Failure.Category.choices, required=False
     )

@@ -33,7 +33,10 @@ def _day(value, default):
 def _filters(request):
     today = timezone.localdate()
     day_to = _day(request.GET.get("to"), today)
-    day_from = _day(request.GET.get("from"), day_to - dt.timedelta(DEFAULT_DAYS - 1))
+    span = dt.timedelta(DEFAULT_DAYS - 1)
+    # A "to" in the first days of year 1 has no whole default window before it.
+    default_from = day_to - span if day_to - dt.date.min >= span else dt.date.min
+    day_from = _day(request.GET.get("from"), default_from)
     return {
         "connection": request.GET.get("connection", ""),
         "from": min(day_from, day_to),
