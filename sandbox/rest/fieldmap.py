@@ -76,7 +76,8 @@ def to_xml(
     if value is None:
         return ""
     if choices:
-        if value not in choices:
+        # Only a string can be a choice; a list or object is not hashable either.
+        if not isinstance(value, str) or value not in choices:
             raise _bad(path, f"must be one of {', '.join(choices)}")
         return choices[value]
     if kind == "boolean":
