@@ -23,6 +23,12 @@ SIDES = ("source", "hub", "intacct")
 MEASURES = ("documents", "net_sales", "tax", "refunds")
 
 
+def _text(query, name):
+    """A text parameter; one holding NUL is no value (PostgreSQL refuses NUL)."""
+    value = query.get(name, "")
+    return "" if "\x00" in value else value
+
+
 def _day(value, default):
     try:
         return dt.date.fromisoformat(value) if value else default
@@ -38,7 +44,7 @@ def _filters(request):
     default_from = day_to - span if day_to - dt.date.min >= span else dt.date.min
     day_from = _day(request.GET.get("from"), default_from)
     return {
-        "connection": request.GET.get("connection", ""),
+        "connection": _text(request.GET, "connection"),
         "from": min(day_from, day_to),
         "to": max(day_from, day_to),
         "only_mismatches": request.GET.get("only") == "mismatches",
@@ -94,9 +100,9 @@ def day_detail(request):
     """The documents behind one connection × day × channel that do not agree."""
     row = get_object_or_404(
         ReconciliationResult.objects.select_related("connection"),
-        connection__slug=request.GET.get("connection", ""),
+        connection__slug=_text(request.GET, "connection"),
         day=_day(request.GET.get("day"), None),
-        channel=request.GET.get("channel", ""),
+        channel=_text(request.GET, "channel"),
     )
     context = page_context(
         request,
@@ -113,7 +119,7 @@ def day_detail(request):
 @require_POST
 @require(RESYNC)  # reads Intacct: spends API transactions
 def run(request):
-    connection = get_object_or_404(Connection, slug=request.POST.get("connection", ""))
+    connection = get_object_or_404(Connection, slug=_text(request.POST, "connection"))
     filters = _filters(request)
     day_from = _day(request.POST.get("from"), filters["from"])
     day_to = _day(request.POST.get("to"), filters["to"])

@@ -92,12 +92,13 @@ def run_connection_test(connection):
 @require_GET
 @require(VIEW_RUNS)
 def runs(request):
-    connection_id = request.GET.get("connection") or None
-    kind = request.GET.get("kind", "")
-    status = request.GET.get("status", "")
+    # Filters come from links and the address bar: anything else is no filter.
+    connection_id = _whole_number(request.GET.get("connection"))
+    kind = _choice(request.GET.get("kind"), SyncRun.Kind.values)
+    status = _choice(request.GET.get("status"), SyncRun.Status.values)
     runs = selectors.run_list(connection_id=connection_id, kind=kind, status=status)
     # Never counted: next/previous only, the runs table only grows.
-    number = max(int(request.GET.get("page", "1") or 1), 1)
+    number = _whole_number(request.GET.get("page")) or 1
     rows = list(runs[(number - 1) * 50 : number * 50 + 1])
     context = page_context(
         request,
@@ -111,6 +112,20 @@ def runs(request):
         filters={"connection": connection_id or "", "kind": kind, "status": status},
     )
     return TemplateResponse(request, "dashboard/runs.html", context)
+
+
+def _whole_number(text, *, high=10**9):
+    """A positive whole number below ``high`` (it stays a database integer as an
+    id or a page offset), else None."""
+    try:
+        number = int(text or "")
+    except ValueError:
+        return None
+    return number if 0 < number < high else None
+
+
+def _choice(text, allowed):
+    return text if text in allowed else ""
 
 
 @require_GET

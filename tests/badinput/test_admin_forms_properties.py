@@ -460,6 +460,21 @@ def test_the_failure_queue_filters_never_break(admin_client, params):
         status_ok(admin_client.get(reverse(name), params))
 
 
+@FORMS
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["connection", "kind", "status", "page"]), TEXT
+    )
+)
+@example(params={"page": "abc"})
+@example(params={"connection": "abc"})
+@example(params={"page": BIG, "connection": BIG})
+def test_the_run_list_filters_never_break(admin_client, params):
+    make_connection()
+
+    status_ok(admin_client.get(reverse("dashboard:runs"), params))
+
+
 RESYNC = st.fixed_dictionaries(
     {"kind": st.sampled_from(["record", "run", "category", "dates"]) | TEXT},
     optional={
