@@ -163,9 +163,35 @@ def _xml_outcome(p: _Planned, result) -> WriteResult:
 
 
 def _send_xml(client, group: list[_Planned], atomic: bool) -> list[Outcome]:
-    """One multi-function request; one outcome per planned write, in order."""
+    """One multi-function request; one outcome per planned write, in order.
+
+    A write the builder refuses (text XML cannot carry) fails alone; its
+    neighbours still go, unless the batch is atomic (all or nothing)."""
+    built: dict[int, Any] = {}
+    refused: dict[int, errors.IntacctError] = {}
+    for i, p in enumerate(group):
+        try:
+            built[i] = _xml_function(p)
+        except errors.ValidationError as exc:
+            refused[i] = exc
+    if refused and atomic:
+        return [refused.get(i) or _not_sent_atomic() for i in range(len(group))]
+    sent = [p for i, p in enumerate(group) if i in built]
+    outcomes = iter(_send_built_xml(client, sent, list(built.values()), atomic))
+    return [refused[i] if i in refused else next(outcomes) for i in range(len(group))]
+
+
+def _not_sent_atomic() -> errors.IntacctError:
+    return errors.ValidationError(
+        "not sent: another write of this all-or-nothing batch was refused"
+    )
+
+
+def _send_built_xml(client, group: list[_Planned], functions, atomic) -> list:
+    if not group:
+        return []
     try:
-        results = client.xml.run([_xml_function(p) for p in group], transaction=atomic)
+        results = client.xml.run(functions, transaction=atomic)
     except errors.IntacctError as exc:
         return [_own(exc, p) for p in group]
     out: list[Outcome] = []

@@ -196,12 +196,6 @@ def test_text_xml_cannot_carry_is_refused_over_xml_not_sent_corrupt(
     assert sandbox.store.counts()[COMPANY].get("CUSTOMER", 0) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect, not in this campaign's files: writes._send_xml builds a "
-    "batch's functions in one expression, so one write the builder refuses fails "
-    "every write of its XML batch (the hub's mapping engine refuses such text first)",
-)
 def test_one_refused_write_does_not_fail_its_xml_batch_neighbours(make_client):
     client = make_client("xml")
 

@@ -238,9 +238,24 @@ def wait_until_settled(connection, *, timeout=180):
         (r.external_id, r.version, r.payload.get("financial_status"))
         for r in SourceRecord.objects.filter(kind="order", external_id__in=missing)
     ]
+    their_postings = [
+        (
+            p.source_record.external_id,
+            p.source_record.version,
+            p.action,
+            p.status,
+            p.skip_reason,
+            list(p.attempts.values_list("outcome", "error_code")),
+            list(p.failures.values_list("category", "message", "resolution")),
+        )
+        for p in Posting.objects.filter(
+            source_record__external_id__in=missing
+        ).select_related("source_record")
+    ]
     raise AssertionError(
         f"not settled after {timeout}s: stuck {stuck[:10]}, "
-        f"final orders without an invoice {unplanned[:10]}"
+        f"final orders without an invoice {unplanned[:10]}, "
+        f"their postings {their_postings[:20]}"
     )
 
 
