@@ -254,7 +254,7 @@ def connection(sandbox, shop):
 def test_a_shopify_customer_name_in_every_plane_is_synced_exactly(
     deliver, shop, connection, sandbox, protocol
 ):
-    from sync.models import Failure
+    from sync.models import Failure, PostingAttempt
     from sync.services.runs import sync_once
 
     connection.routing = {"upsert_customer": protocol, "post_ar_invoice": protocol}
@@ -276,6 +276,12 @@ def test_a_shopify_customer_name_in_every_plane_is_synced_exactly(
     assert row["NAME"] == f"{FIRST} {LAST}"
     assert row["DISPLAYCONTACT"]["FIRSTNAME"] == FIRST
     assert row["DISPLAYCONTACT"]["LASTNAME"] == LAST
+    posted = PostingAttempt.objects.get(
+        posting__action="upsert_customer",
+        posting__source_record__external_id="8100000001",
+        outcome="posted",
+    )
+    assert posted.protocol == protocol  # really written over the protocol under test
     assert sandbox.store.get_by_id(COMPANY, "CUSTOMER", "SHOP-8100000002") is None
     failure = Failure.objects.get(
         resolved_at=None, posting__action="upsert_customer", category="validation"
