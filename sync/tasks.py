@@ -6,7 +6,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django_q.tasks import async_task
 
 from commerce.models import SourceRecord
@@ -22,14 +22,31 @@ log = logging.getLogger(__name__)
 PASSES_PER_TASK = 20
 
 
+PLAN_TRIES = 3
+
+
 def plan_record(record_id):
     """Plan a newly stored record for every connection it feeds, then wake them."""
     record = SourceRecord.objects.select_related("source").get(pk=record_id)
     for connection in Connection.objects.filter(
         active=True, sources=record.source_id, mapping_set__isnull=False
     ):
-        if record_plan(ctx=context_for(connection), record=record):
+        if _plan_with_retries(connection, record):
             async_task("sync.tasks.execute_connection", connection.pk)
+
+
+def _plan_with_retries(connection, record):
+    """Two planners inserting the same customer posting from both ends (two orders
+    of one buyer) can deadlock on PostgreSQL; the database aborts one of them, and
+    planning is idempotent, so the loser simply plans again."""
+    for attempt in range(1, PLAN_TRIES + 1):
+        try:
+            return record_plan(ctx=context_for(connection), record=record)
+        except OperationalError as exc:
+            if attempt == PLAN_TRIES or "deadlock" not in str(exc):
+                raise  # the dispatcher plans what is left unplanned
+            log.info("record %s: planning deadlocked, trying again", record.pk)
+            time.sleep(0.05 * attempt)
 
 
 def execute_connection(connection_id):
