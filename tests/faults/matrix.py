@@ -16,9 +16,9 @@ from django_q.models import OrmQ
 from commerce.models import InboundDelivery
 from sandbox import make_app
 from sandbox.server import serve_in_thread
-from sync.models import Posting
+from sync.models import Failure, Posting
 from sync.tasks import dispatch_due
-from tests.faults.conftest import FINAL, FaultSchedule
+from tests.faults.conftest import FINAL, FaultSchedule, wait_until_settled
 
 S = Posting.Status
 
@@ -53,6 +53,27 @@ def wait_until_quiet(connection, *, timeout=180):
         .values_list("action", "status", "attempt_count")[:10]
     )
     raise AssertionError(f"not quiet after {timeout}s: {stuck}")
+
+
+def settle(connection, *, timeout=180):
+    """conftest's `wait_until_settled`, and when it gives up, the open failures too
+    (a posting that failed is final, so "stuck" alone does not show it)."""
+    try:
+        wait_until_settled(connection, timeout=timeout)
+    except AssertionError as exc:
+        failures = Failure.objects.filter(
+            posting__connection=connection, resolved_at=None
+        ).select_related("posting__source_record")
+        why = [
+            (
+                f.posting.action,
+                f.posting.source_record_id and f.posting.source_record.external_id,
+                f.category,
+                f.message[:120],
+            )
+            for f in failures[:10]
+        ]
+        raise AssertionError(f"{exc}; open failures {why}") from exc
 
 
 # --- PostgreSQL restart ---------------------------------------------------------
@@ -106,11 +127,13 @@ class Outage:
         self.thread = None
         self.cut = None
         self.error = None
+        self.started = threading.Event()
 
     def start(self):
         if self.thread is None:
             self.thread = threading.Thread(target=self._run, daemon=True)
             self.thread.start()
+            self.started.set()
 
     def _run(self):
         try:
@@ -121,7 +144,7 @@ class Outage:
             self.error = exc
 
     def join(self, timeout=60):
-        assert self.thread is not None, "the outage never started"
+        assert self.started.wait(timeout), "the outage never started"
         self.thread.join(timeout)
         assert not self.thread.is_alive(), "the outage did not end"
         if self.error:

@@ -17,9 +17,8 @@ from tests.faults.conftest import (
     assert_exactly_once,
     connection_to,
     demo_traffic,
-    wait_until_settled,
 )
-from tests.faults.matrix import serve_watched
+from tests.faults.matrix import serve_watched, settle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,7 +66,7 @@ def test_a_run_against_a_skewed_intacct_posts_once_and_reads_back_every_change(
     connection.save()
     clusters()
     demo_traffic(ORDERS)
-    wait_until_settled(connection)
+    settle(connection)
     assert_exactly_once(sandbox, connection)
     # No request went out with a token or session Intacct held to be expired, and
     # no worker process logged in over and over (XML sessions live per process).
