@@ -69,9 +69,11 @@ def test_a_run_against_a_skewed_intacct_posts_once_and_reads_back_every_change(
     settle(connection)
     assert_exactly_once(sandbox, connection)
     # No request went out with a token or session Intacct held to be expired, and
-    # no worker process logged in over and over (XML sessions live per process).
+    # the XML sessions (kept per worker process) were not thrown away fresh: a few
+    # logins for two worker processes (a recycled worker logs in again), not one per
+    # request.
     assert watch.refused == 0
-    assert watch.token_grants > 0 and 0 < watch.xml_logins <= 4
+    assert watch.token_grants > 0 and 0 < watch.xml_logins <= 8
 
     first = readback_run(connection=connection)
     assert (
