@@ -83,3 +83,73 @@ def connections_with_due_work(*, now=None):
         .values_list("connection_id", flat=True)
         .distinct()
     )
+
+
+#: Documents whose lines name items: an item the hub is still sending must exist in
+#: Intacct before a document refers to it, or Intacct refuses it ("Invalid Item").
+ITEM_USERS = {
+    "post_ar_invoice",
+    "post_sales_order",
+    "post_credit_memo",
+    "post_inventory_adjustment",
+}
+BUSY = [S.PENDING, S.IN_FLIGHT, S.UNCERTAIN]
+
+
+def items_named(payload):
+    """Item ids a document's lines refer to (as item or as the item dimension)."""
+    named = set()
+    for line in payload.get("lines") or ():
+        if not isinstance(line, dict):
+            continue
+        dimensions = line.get("dimensions") or {}
+        for value in (
+            line.get("item_id"),
+            line.get("dimensions.item"),
+            dimensions.get("item") if isinstance(dimensions, dict) else None,
+        ):
+            if value:
+                named.add(str(value))
+    return named
+
+
+def postings_hold_for_items(claimed, *, connection_id):
+    """Give back the claimed documents that name an item whose own posting is not
+    done yet (and is not in this claim, where items go first); returns the rest.
+
+    A posting has one ``depends_on`` (its customer); items are many per document,
+    so they are checked here, once per pass, instead of as dependencies.
+    """
+    named = {p.pk: items_named(p.payload) for p in claimed if p.action in ITEM_USERS}
+    sending = {p.payload.get("item_id") for p in claimed if p.action == "upsert_item"}
+    wanted = set().union(*named.values()) - sending if named else set()
+    if not wanted:
+        return claimed
+    busy = set(
+        Posting.objects.filter(
+            connection_id=connection_id,
+            action="upsert_item",
+            status__in=BUSY,
+            payload__item_id__in=sorted(wanted),
+        ).values_list("payload__item_id", flat=True)
+    )
+    held = [p for p in claimed if named.get(p.pk, set()) & busy]
+    if held:
+        _release(held, wait=timedelta(seconds=settings.SYNC_RETRY_BASE_SECONDS / 10))
+    return [p for p in claimed if p not in held]
+
+
+def _release(postings, *, wait):
+    """Hand claimed postings back unsent: no attempt was made, none is counted."""
+    now = timezone.now()
+    for posting in postings:
+        Posting.objects.filter(
+            pk=posting.pk, status=S.IN_FLIGHT, leased_by=posting.leased_by
+        ).update(
+            status=S.PENDING,
+            leased_by="",
+            lease_expires_at=None,
+            attempt_count=F("attempt_count") - 1,
+            next_attempt_at=now + wait,
+            updated_at=now,
+        )

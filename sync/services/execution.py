@@ -32,7 +32,7 @@ from ..models import (
     PostingAttempt,
     SyncRun,
 )
-from ..outbox import postings_claim
+from ..outbox import postings_claim, postings_hold_for_items
 from ..payloads import PayloadError, build_record, client_action
 from ..retry import retry_delay
 from .failures import failure_record, failures_supersede
@@ -107,6 +107,7 @@ def postings_execute(*, connection_id, worker="worker", limit=100, **client_opti
     # it, so a worker never sends after another may have taken its postings over.
     send_by = time.monotonic() + settings.SYNC_LEASE_SECONDS * SEND_WINDOW
     claimed = postings_claim(connection_id=connection_id, limit=limit, worker=worker)
+    claimed = postings_hold_for_items(claimed, connection_id=connection_id)
     report.claimed = len(claimed)
     if not claimed:
         return report

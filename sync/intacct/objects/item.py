@@ -47,6 +47,11 @@ class Item:
     description: str | None = None
     upc: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.item_type not in ITEM_TYPES:
+            known = ", ".join(ITEM_TYPES)
+            raise ValueError(f"item_type {self.item_type!r} is not one of {known}")
+
 
 def reference(record: Item, idempotency_key: str) -> str:
     return record.item_id
