@@ -10,6 +10,7 @@ from .auth import source_authenticate
 from .http import HttpProblem, parse_json, read_body, require_json
 from .ingest import ingest_parse, ingest_store, prior_response, request_hash
 from .openapi import openapi_document
+from .ratelimit import ingest_rate_limit
 
 # Printable ASCII, no spaces: what clients put in keys in practice (UUIDs, hashes).
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -21,6 +22,7 @@ def records_create(request, slug):
     """Store one record or a batch of up to COMMERCE_INGEST_MAX_BATCH."""
     try:
         source = source_authenticate(request, slug)
+        ingest_rate_limit(source)  # before the body is read: a refusal stores nothing
         body = read_body(request)
         require_json(request)
         parsed = parse_json(body)
@@ -56,6 +58,8 @@ def with_auth_challenge(problem):
     response = problem.response()
     if problem.status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="intacct-hub"'
+    elif problem.status == 429:
+        response["Retry-After"] = str(problem.extra["retry_after"])
     return response
 
 

@@ -214,3 +214,25 @@ class IngestRequest(models.Model):
 
     def __str__(self):
         return f"{self.source_id}:{self.idempotency_key} -> {self.response_status}"
+
+
+class IngestRateWindow(models.Model):
+    """Requests one ingest API token made in one minute (``commerce.ratelimit``).
+
+    In the database so that every web process counts against the same limit.
+    """
+
+    token_hash = models.CharField(max_length=64, help_text="SHA-256 of the token.")
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token_hash", "window_start"],
+                name="ingestratewindow_unique_window",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.token_hash[:8]}… {self.window_start:%H:%M}: {self.count}"
