@@ -167,10 +167,16 @@ SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=EMBEDDED)
 SANDBOX_DB = env.str("SANDBOX_DB", default=str(VAR_DIR / "sandbox.sqlite3"))
 
 # --- Background work (django-q2) ----------------------------------------------------
-# The ORM broker: at-least-once delivery through our own database (Redis is optional
-# and can lose tasks in a crash). Tasks carry ids only. The app owns its retry
-# schedule, so django-q2's own redelivery is only crash recovery: timeout < retry,
-# failed tasks acknowledged, few attempts.
+# The broker is the ORM (at-least-once delivery through our own database, nothing
+# else to run) unless Q_BROKER_URL names a Redis server (redis://, rediss:// or
+# unix://; Q_BROKER_URL_FILE if it holds a password). Redis can lose queued tasks in
+# a crash, which costs only latency: tasks carry ids only, the Posting table is the
+# outbox, and the dispatcher re-sends whatever is due every minute. The app owns its
+# retry schedule, so django-q2's own redelivery is only crash recovery: timeout <
+# retry, failed tasks acknowledged, few attempts. Every cluster of one site must use
+# the same broker and Q_CLUSTER_NAME (the queue's name and the tasks' signing salt).
+Q_BROKER_URL = env_secret("Q_BROKER_URL", default="")
+Q_BROKER_URL = Q_BROKER_URL or env.str("REDIS_URL", default="")  # its former name
 Q_CLUSTER = {
     "name": env.str("Q_CLUSTER_NAME", default="intacct-hub"),
     "orm": "default",
@@ -183,6 +189,14 @@ Q_CLUSTER = {
     "catch_up": False,
     "poll": 1,
 }
+if Q_BROKER_URL and Q_BROKER_URL != "orm":
+    if not Q_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            "Q_BROKER_URL must be a redis://, rediss:// or unix:// URL (or unset, or "
+            "orm, for the ORM broker)"
+        )
+    del Q_CLUSTER["orm"]
+    Q_CLUSTER["redis"] = Q_BROKER_URL
 # A claimed posting whose worker has not settled it within this time is treated as
 # abandoned (crash): it becomes uncertain and is verified before anything is re-sent.
 # Must exceed the longest batch a worker sends, retries included.
@@ -196,10 +210,6 @@ SYNC_CLIENT_MAX_RETRIES = env.int("SYNC_CLIENT_MAX_RETRIES", default=2)
 SYNC_CLIENT_RETRY_AFTER_CAP = env.float("SYNC_CLIENT_RETRY_AFTER_CAP", default=5.0)
 # First step of the retry schedule for transient failures (sync/retry.py).
 SYNC_RETRY_BASE_SECONDS = env.float("SYNC_RETRY_BASE_SECONDS", default=30.0)
-
-if env.str("REDIS_URL", default=""):
-    Q_CLUSTER.pop("orm")
-    Q_CLUSTER["redis"] = env.str("REDIS_URL")
 
 LOGGING = {
     "version": 1,
@@ -216,9 +226,6 @@ LOGGING = {
 # independent of DATA_UPLOAD_MAX_MEMORY_SIZE: a batch of 1,000 orders is a few MB.
 COMMERCE_MAX_BODY_BYTES = env.int("COMMERCE_MAX_BODY_BYTES", default=10 * 1024 * 1024)
 COMMERCE_INGEST_MAX_BATCH = env.int("COMMERCE_INGEST_MAX_BATCH", default=1000)
-# Ingest API requests a minute per API token (429 with Retry-After above it), counted
-# in the database so every web process shares the count. 0 turns the limit off.
-INGEST_RATE_LIMIT_PER_MINUTE = env.int("INGEST_RATE_LIMIT_PER_MINUTE", default=600)
 COMMERCE_API2CART_URL = env.str(
     "COMMERCE_API2CART_URL", default="https://api.api2cart.com/v1.1/"
 )
