@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from lxml import etree
 
 from commerce.models import SourceRecord
+from mappings import strict_json
 from mappings.engine import map_record
 from mappings.models import Action, MappingSet
 from mappings.proposals import SOURCES, proposal_from_post
@@ -196,6 +197,14 @@ def _recent_records(kind):
     return SourceRecord.objects.filter(kind=kind).order_by("-id")[:25]
 
 
+def _proposed_rules(text):
+    """(rules, "") from a posted mapping-set export, or (None, why it is not one)."""
+    try:
+        return MappingRules.from_dict(strict_json.loads(text)), ""
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return None, f"Proposed rules: not a mapping-set export ({exc})"
+
+
 def preview(request):
     """Live preview (payload, provenance, XML and JSON) and impact of a change."""
     if not _can_view(request.user):
@@ -214,7 +223,8 @@ def preview(request):
     else:
         mapping_set = get_object_or_404(MappingSet, pk=data.get("mapping_set") or 0)
         if post.get("pv_rules"):
-            proposed = MappingRules.from_dict(json.loads(post["pv_rules"]))
+            proposed, rules_problem = _proposed_rules(post["pv_rules"])
+            problems = [rules_problem] if rules_problem else []
     saved = mapping_rules(mapping_set)
     rules = proposed or saved
 
@@ -230,7 +240,7 @@ def preview(request):
     pasted = (data.get("pv_json") or "").strip()
     if pasted:
         try:
-            payload = json.loads(pasted)
+            payload = strict_json.loads(pasted)
             if not isinstance(payload, dict):
                 raise ValueError("the pasted JSON must be an object")
         except ValueError as exc:

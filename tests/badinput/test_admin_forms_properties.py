@@ -312,14 +312,6 @@ def test_the_live_preview_renders_pasted_json_or_says_why(admin_client, pasted, 
     status_ok(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(RecursionError, ValueError, AttributeError),
-    reason="known defect outside this campaign's files: sync/mapping_preview.py "
-    "preview() parses pv_rules with a bare MappingRules.from_dict(json.loads(...)) "
-    "and catches only ValueError around pv_json, so deep nesting there, and any "
-    "pv_rules that is not a mapping-set export, is a 500",
-)
 @pytest.mark.parametrize(
     ("field", "value"),
     [("pv_json", "[" * 100_000), ("pv_rules", "[" * 100_000), ("pv_rules", "00"),
