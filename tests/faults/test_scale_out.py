@@ -17,7 +17,10 @@ owns that socket (no header or log line carries a per-process marker).
 """
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -25,6 +28,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from django.db import connection as db
 from django_q.conf import Conf
@@ -38,11 +42,13 @@ from sync.throttle import DatabaseConcurrencyLimiter, DatabaseRateLimiter
 from tests.factories import make_connection
 from tests.faults.conftest import (
     FINAL,
+    ROOT,
     assert_exactly_once,
     connection_to,
     demo_traffic,
     wait_until_settled,
 )
+from tests.foundation.test_deploy_check import production_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -367,3 +373,59 @@ def test_a_request_on_time_is_not_held_and_a_re_pace_past_the_timeout_gives_up()
     clock.sleep(0.3)  # late; the next free time is 0.4 s away
     assert not cap.acquire(timeout=0.3)
     assert cap.acquire(timeout=0)  # the slot was given back
+
+
+# --- The documented web process -------------------------------------------------------
+
+
+def procfile():
+    lines = (ROOT / "deploy" / "Procfile").read_text().splitlines()
+    entries = (line.split(":", 1) for line in lines if line and line[0] != "#")
+    return {name.strip(): command.strip() for name, command in entries}
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_procfile_web_process_serves_the_hub_in_production_without_the_sandbox():
+    # The Procfile's own `web` command (gunicorn with deploy/gunicorn.conf.py), in a
+    # clean production environment behind a TLS proxy. Its `worker` command is the
+    # `manage.py qcluster` the tests above run twice.
+    assert procfile()["worker"] == "python manage.py qcluster"
+    port = free_port()
+    env = production_env(
+        BEHIND_TLS_PROXY="true", GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1"
+    )
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    web = subprocess.Popen(
+        procfile()["web"].split(),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    proxied = {"Host": "hub.example.com", "X-Forwarded-Proto": "https"}
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            deadline = time.monotonic() + 60
+            while True:
+                assert web.poll() is None, web.stderr.read().decode()[-2000:]
+                try:
+                    health = client.get("/healthz", headers=proxied)
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "gunicorn never answered"
+                    time.sleep(0.2)
+            assert health.status_code == 200 and health.json() == {"status": "ok"}
+            # Production mounts no sandbox, and plain HTTP is sent to HTTPS.
+            assert client.get("/sandbox/", headers=proxied).status_code == 404
+            plain = client.get("/healthz", headers={"Host": "hub.example.com"})
+            assert plain.status_code == 301
+            assert plain.headers["location"] == "https://hub.example.com/healthz"
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(timeout=30)
