@@ -24,9 +24,12 @@ log = logging.getLogger(__name__)
 
 S = Posting.Status
 P = IntacctDocumentState.Payment
-#: The query is ">= checkpoint": Intacct stamps to the second, so rows modified in the
-#: checkpoint's own second are read again (harmless: storing a state is idempotent)
-#: rather than missed. Widen this if a tenant's clock is known to lag.
+#: The checkpoint is the newest modification stamp Intacct itself returned, never the
+#: hub's clock, so a skew between the two cannot hide a change (tests/faults/
+#: test_clock_skew.py). The query is ">= checkpoint": Intacct stamps to the second, so
+#: rows modified in the checkpoint's own second are read again (harmless: storing a
+#: state is idempotent) rather than missed. Widen this if a tenant is seen to commit
+#: rows stamped before rows it committed earlier (long transactions).
 OVERLAP = dt.timedelta(0)
 
 
