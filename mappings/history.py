@@ -106,8 +106,8 @@ def record_delete(sender, instance, origin=None, **kwargs):
     origin_model = getattr(origin, "model", type(origin))
     if origin_model is MappingSet:
         return
-    if isinstance(instance, ValueMapEntry) and origin_model is ValueMap:
-        return
+    # A value map deleted with its entries records each entry too: the map's own
+    # snapshot does not say which translations went with it.
     if MappingSet.objects.filter(pk=mapping_set_id_of(instance) or 0).exists():
         record(
             instance,
