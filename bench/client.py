@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import figure  # noqa: E402
+
 GL_ACCOUNT = os.environ.get("BENCH_GL_ACCOUNT", "4000")
 DAY = dt.date(2026, 1, 15)
 
@@ -275,6 +277,41 @@ def duplicates(base_url: str, n: int) -> int:
     )
 
 
+def report(hub: dict, sdk: dict) -> None:
+    """Figure lines with the targets bench/README.md states for this benchmark."""
+    readme = "bench/README.md"
+    speedup = round(hub["records_per_s"] / sdk["records_per_s"], 1)
+    figure("hub client: records/s", hub["records_per_s"], "records/s")
+    figure("sageintacctsdk loop: records/s", sdk["records_per_s"], "records/s")
+    figure("hub client vs SDK loop: speed-up", speedup, "x", 20, ">=", readme)
+    figure(
+        "hub client: requests per record",
+        hub["requests_per_record"],
+        "requests",
+        0.1,
+        "<=",
+        readme,
+    )
+    figure(
+        "hub client: billed transactions per record",
+        hub["transactions_per_record"],
+        "transactions",
+        2.05,
+        "<=",
+        readme,
+    )
+    for name, line in (("hub client", hub), ("sageintacctsdk loop", sdk)):
+        figure(
+            f"{name}: duplicates",
+            line["duplicates"],
+            "records",
+            0,
+            "==",
+            "DESIGN.md: nothing is duplicated",
+        )
+        figure(f"{name}: peak RSS", line["peak_rss_mb"], "MB", note="no target stated")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1000)
@@ -295,6 +332,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.contender == "all":
+        lines = {}
         for name in ("hub", "sdk"):
             cmd = [
                 sys.executable,
@@ -312,7 +350,10 @@ def main() -> None:
                 cmd += ["--batch-size", str(args.batch_size)]
             if args.sdk_records:
                 cmd += ["--sdk-records", str(args.sdk_records)]
-            subprocess.run(cmd, check=True)
+            out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)
+            print(out.stdout, end="", flush=True)
+            lines[name] = json.loads(out.stdout.strip().splitlines()[-1])
+        report(lines["hub"], lines["sdk"])
         return
     with sandbox_server(args.latency_ms) as base_url:
         if args.contender == "hub":
