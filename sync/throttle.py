@@ -52,7 +52,7 @@ class DatabaseRateLimiter:
     callers queue behind each other instead of racing for the next token.
 
     The bucket holds ``burst`` tokens (1 by default: no burst above the rate), so in
-    any one-second window at most ``rate + burst - 1`` requests are let go.
+    any window [t, t + 1 s) at most ``rate + burst - 1`` requests are let go.
 
     A request that goes out late (it waited for a concurrency slot, or for the
     database) would bunch up with the ones reserved after it, and a second could
