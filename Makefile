@@ -48,8 +48,10 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Every benchmark, repeated within a 20-minute budget; writes bench/RESULTS.md.
+# BENCH_QUICK=1 for small sizes (checks the runner in a minute or two).
 bench: $(VENV)/.dev | var
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

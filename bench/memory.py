@@ -99,7 +99,14 @@ def ar_status(n: int) -> None:
         child.terminate()
         child.wait(timeout=10)
     note = f"{count} invoices streamed in {seconds:.1f} s; RSS before: {baseline} MB"
-    figure("read_ar_status: invoices read", count, "invoices", n, "==", "this run")
+    figure(
+        "read_ar_status: invoices read",
+        count,
+        "invoices",
+        n,
+        "==",
+        "completeness check",
+    )
     figure("read_ar_status: peak RSS after 1,000 rows", after_1k, "MB", note=NO_TARGET)
     figure(
         f"read_ar_status: peak RSS after {count:,} rows", peak_rss_mb(), "MB", note=note
@@ -138,7 +145,15 @@ def ingest_into_database(n: int) -> None:
     seconds = time.perf_counter() - started
     stored = SourceRecord.objects.filter(source=source).count()
     where = f"{connection.vendor}, batches of {batch}"
-    figure("ingest: orders stored", stored, "orders", n, "==", "this run", note=where)
+    figure(
+        "ingest: orders stored",
+        stored,
+        "orders",
+        n,
+        "==",
+        "completeness check",
+        note=where,
+    )
     figure(
         f"ingest: {n:,} orders, elapsed",
         round(seconds, 1),

@@ -48,11 +48,19 @@ ISSUE = "issue 7"
 def start_sandbox(latency_ms):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "serve", "--port", str(port),
-         "--latency-ms", str(latency_ms)],
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--latency-ms",
+            str(latency_ms),
+        ],
         cwd=ROOT,
         stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -190,7 +198,9 @@ def run(args, mode):
         "sandbox_rows": counts.get(company, {}),
         "posted": postings.filter(status="posted").count(),
         "failed": postings.filter(status="failed").count(),
-        "pending": postings.exclude(status__in=["posted", "failed"]).count(),
+        "skipped": postings.filter(status="skipped").count(),
+        # pending, in flight or uncertain: the run ended without settling them
+        "pending": postings.exclude(status__in=["posted", "failed", "skipped"]).count(),
         "latency_ms": args.latency_ms,
         "concurrency": args.concurrency,
     }
@@ -237,6 +247,16 @@ def report(result, database):
             "upserts included) over the summary postings (channel-days)",
         )
     figure(f"{mode}: postings failed", result["failed"], "postings")
+    figure(f"{mode}: postings left unsettled", result["pending"], "postings")
+    if mode == "summary" and result["channel_days"]:
+        batches = result["sandbox_rows"].get("GLBATCH", 0)
+        figure(
+            "summary: GL journal entries created per channel-day",
+            round(batches / result["channel_days"], 2),
+            "entries",
+            note="the summary entries alone; the other billed transactions are "
+            "pre-reads and customer and item upserts",
+        )
     figure(
         f"{mode}: sandbox CPU per record (not hub)",
         result["sandbox_cpu_ms_per_record"],
