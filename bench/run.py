@@ -129,7 +129,7 @@ BENCHES = [
         ["bench/sync.py", "--mode", "detail", *SYNC],
         ["bench/sync.py", "--mode", "detail", *SYNC_QUICK],
         3,
-        1000,
+        1500,
         SYNC_TARGETS,
     ),
     Bench(
@@ -138,7 +138,7 @@ BENCHES = [
         ["bench/sync.py", "--mode", "summary", *SYNC],
         ["bench/sync.py", "--mode", "summary", *SYNC_QUICK],
         3,
-        1000,
+        1500,
         SYNC_TARGETS,
     ),
     Bench(
