@@ -143,14 +143,15 @@ def deliver(source, orders, seed):
 
 
 def database_cpu():
-    """CPU seconds of this connection's PostgreSQL backend, if it can be read."""
+    """(backend pid, its CPU seconds or None) of this connection, on PostgreSQL."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        return cpu_seconds_of(cursor.fetchone()[0])
+        pid = cursor.fetchone()[0]
+    return pid, cpu_seconds_of(pid)
 
 
 def run(args, mode):
@@ -168,7 +169,10 @@ def run(args, mode):
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu
         sandbox_cpu = cpu_seconds_of(sandbox.pid) - sandbox_cpu
-        db_cpu = (database_cpu() - db_cpu) if db_cpu is not None else None
+        # A reconnect mid-run (CONN_MAX_AGE) leaves a new backend: then unknown.
+        db_end = database_cpu()
+        readable = db_cpu and db_cpu[1] is not None and db_end[1] is not None
+        db_cpu = db_end[1] - db_cpu[1] if readable and db_end[0] == db_cpu[0] else None
         counts = httpx.get(f"{url}/_sandbox/counts", timeout=10).json()
     finally:
         sandbox.terminate()
