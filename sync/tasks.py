@@ -52,11 +52,16 @@ def _plan_with_retries(connection, record):
 def execute_connection(connection_id):
     """Send due postings for one connection: a bounded number of passes, and never
     longer than half of django-q2's task timeout (the next task carries on)."""
-    deadline = time.monotonic() + settings.Q_CLUSTER["timeout"] / 2
+    budget = settings.Q_CLUSTER["timeout"] / 2
+    deadline = time.monotonic() + budget
     for _ in range(PASSES_PER_TASK):
-        if time.monotonic() > deadline:
+        # A pass claims postings only with time left to send them (its sends stop
+        # at the deadline, well before django-q2 would kill the task).
+        if deadline - time.monotonic() < budget / 4:
             return
-        report = postings_execute(connection_id=connection_id, worker="qcluster")
+        report = postings_execute(
+            connection_id=connection_id, worker="qcluster", send_by=deadline
+        )
         if report.paused or report.claimed == 0:
             return
 

@@ -197,6 +197,8 @@ class Transport:
     def _attempt(
         self, method: str, url: str, kwargs: dict[str, Any]
     ) -> tuple[httpx.Response | None, BaseException | None]:
+        if self._time_left(1.0) <= 0:  # never reserve a send slot it cannot use
+            raise self._deadline_reached(method, url)
         wait = self.rate_limiter.reserve(self.scope)
         if wait > 0:
             if not self._fits(wait):

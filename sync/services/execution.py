@@ -96,8 +96,13 @@ def category_of(error):
     return next(name for cls, name in CATEGORIES if isinstance(error, cls))
 
 
-def postings_execute(*, connection_id, worker="worker", limit=100, **client_options):
-    """One pass for one connection: claim up to ``limit`` due postings and send them."""
+def postings_execute(
+    *, connection_id, worker="worker", limit=100, send_by=None, **client_options
+):
+    """One pass for one connection: claim up to ``limit`` due postings and send them.
+
+    ``send_by`` (monotonic) ends sending earlier than the lease would, e.g. before
+    the task running this pass reaches django-q2's timeout."""
     connection = Connection.objects.select_related("mapping_set").get(pk=connection_id)
     report = ExecutionReport()
     if connection.paused_at or not connection.active:
@@ -105,7 +110,8 @@ def postings_execute(*, connection_id, worker="worker", limit=100, **client_opti
         return report
     # The claim's lease is measured from before the claim; sending stops well inside
     # it, so a worker never sends after another may have taken its postings over.
-    send_by = time.monotonic() + settings.SYNC_LEASE_SECONDS * SEND_WINDOW
+    lease_ends = time.monotonic() + settings.SYNC_LEASE_SECONDS * SEND_WINDOW
+    send_by = min(send_by or lease_ends, lease_ends)
     claimed = postings_claim(connection_id=connection_id, limit=limit, worker=worker)
     claimed = postings_hold_for_items(claimed, connection_id=connection_id)
     report.claimed = len(claimed)
