@@ -238,6 +238,7 @@ def error_responses(*codes):
         413: "Body larger than the configured limit",
         415: "Content-Type is not application/json",
         422: "Invalid records (each bad record and field is named); nothing stored",
+        429: "Too many requests for this token this minute (see Retry-After)",
     }
     return {
         str(code): {
@@ -295,7 +296,7 @@ def openapi_document():
                     "responses": {
                         "200": {"description": "Nothing new", "content": result},
                         "201": {"description": "New versions", "content": result},
-                        **error_responses(400, 401, 413, 415, 422),
+                        **error_responses(400, 401, 413, 415, 422, 429),
                     },
                 }
             },

@@ -135,6 +135,8 @@ LOGIN_URL = "admin:login"
 
 # --- Security (python manage.py check --deploy is clean with DEBUG off) ---------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not EMBEDDED)
+# Load balancers probe /healthz over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not EMBEDDED)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not EMBEDDED)
 SECURE_HSTS_SECONDS = env.int(
@@ -226,6 +228,9 @@ LOGGING = {
 # independent of DATA_UPLOAD_MAX_MEMORY_SIZE: a batch of 1,000 orders is a few MB.
 COMMERCE_MAX_BODY_BYTES = env.int("COMMERCE_MAX_BODY_BYTES", default=10 * 1024 * 1024)
 COMMERCE_INGEST_MAX_BATCH = env.int("COMMERCE_INGEST_MAX_BATCH", default=1000)
+# Ingest API requests a minute per API token (429 with Retry-After above it), counted
+# in the database so every web process shares the count. 0 turns the limit off.
+INGEST_RATE_LIMIT_PER_MINUTE = env.int("INGEST_RATE_LIMIT_PER_MINUTE", default=600)
 COMMERCE_API2CART_URL = env.str(
     "COMMERCE_API2CART_URL", default="https://api.api2cart.com/v1.1/"
 )

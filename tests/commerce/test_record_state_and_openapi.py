@@ -122,7 +122,16 @@ def test_the_documented_request_shapes_match_what_the_api_accepts(ingest, openap
 def test_the_document_describes_every_route_and_status(openapi):
     assert openapi["openapi"] == "3.1.0"
     post = openapi["paths"]["/api/v1/sources/{slug}/records/"]["post"]
-    assert set(post["responses"]) == {"200", "201", "400", "401", "413", "415", "422"}
+    assert set(post["responses"]) == {
+        "200",
+        "201",
+        "400",
+        "401",
+        "413",
+        "415",
+        "422",
+        "429",
+    }
     get = openapi["paths"]["/api/v1/sources/{slug}/records/{kind}/{external_id}/"]
     assert set(get["get"]["responses"]) == {"200", "401", "404"}
     Draft202012Validator.check_schema({"$defs": openapi["components"]["schemas"]})

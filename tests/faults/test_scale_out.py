@@ -421,11 +421,14 @@ def test_the_procfile_web_process_serves_the_hub_in_production_without_the_sandb
                     assert time.monotonic() < deadline, "gunicorn never answered"
                     time.sleep(0.2)
             assert health.status_code == 200 and health.json() == {"status": "ok"}
-            # Production mounts no sandbox, and plain HTTP is sent to HTTPS.
+            # Production mounts no sandbox, and plain HTTP is sent to HTTPS, except
+            # the load balancer's health probe.
             assert client.get("/sandbox/", headers=proxied).status_code == 404
-            plain = client.get("/healthz", headers={"Host": "hub.example.com"})
+            plain_host = {"Host": "hub.example.com"}
+            plain = client.get("/dashboard/", headers=plain_host)
             assert plain.status_code == 301
-            assert plain.headers["location"] == "https://hub.example.com/healthz"
+            assert plain.headers["location"] == "https://hub.example.com/dashboard/"
+            assert client.get("/healthz", headers=plain_host).status_code == 200
     finally:
         os.killpg(web.pid, signal.SIGTERM)
         web.wait(timeout=30)
