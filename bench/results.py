@@ -135,11 +135,20 @@ def postgres_version() -> str:
         return "not reachable (benchmarks fell back to SQLite where they can)"
 
 
-def machine(load, note: str) -> list[str]:
+def machine(load, commits, note: str) -> list[str]:
     mem_kb = read_first("/proc/meminfo", "MemTotal").split()[0]
     os_name = read_first("/etc/os-release", "PRETTY_NAME=").split("=", 1)[-1]
-    dirty = [line for line in command("git", "status", "--porcelain").splitlines()]
-    commit = command("git", "rev-parse", "HEAD") or "unknown"
+    dirty = command("git", "status", "--porcelain").splitlines()
+    before, after = commits
+    if before == after:
+        commit = f"`{after}`"
+    else:
+        landed = command("git", "rev-list", "--count", f"{before}..{after}") or "?"
+        commit = (
+            f"`{before}` at the start, `{after}` at the end ({landed} commits "
+            "landed during the run; each benchmark ran the code present when it "
+            "started)"
+        )
     lines = [
         f"- CPU: {read_first('/proc/cpuinfo', 'model name')}, "
         f"{os.cpu_count()} logical cores",
@@ -147,11 +156,11 @@ def machine(load, note: str) -> list[str]:
         f"- OS: {os_name.strip(chr(34))}, Linux {platform.release()}",
         f"- Python: {platform.python_version()}",
         f"- PostgreSQL: {postgres_version()}",
-        f"- Git commit: `{commit}`"
+        f"- Git commit: {commit}"
         + (
-            f" with {len(dirty)} uncommitted paths in the working tree"
+            f"; {len(dirty)} uncommitted paths in the working tree at the end"
             if dirty
-            else " (clean working tree)"
+            else "; clean working tree at the end"
         ),
         f"- Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         f"- Load average (1 min) at start {load[0][0]:.2f}, at end {load[1][0]:.2f}",
@@ -178,10 +187,9 @@ def runs_text(bench) -> str:
         if bench.done[-1].status != "ok":
             text += f" of {bench.runs} planned: not repeated after a failed run"
         else:
-            text += (
-                f" of {bench.runs} planned: more did not fit the time budget, so "
-                "min = median = max where there is one run"
-            )
+            text += f" of {bench.runs} planned: more did not fit the time budget"
+            if done == 1:
+                text += ", so min = median = max"
     return text
 
 
@@ -253,7 +261,9 @@ def summary(benches, total_s: float, budget_s: float, quick: bool) -> list[str]:
     return out
 
 
-def write_results(out: Path, benches, *, quick, budget_s, total_s, load, logs, note):
+def write_results(
+    out: Path, benches, *, quick, budget_s, total_s, load, commits, logs, note
+):
     lines = [
         "# Benchmark results",
         "",
@@ -265,7 +275,7 @@ def write_results(out: Path, benches, *, quick, budget_s, total_s, load, logs, n
         "",
         "## Machine",
         "",
-        *machine(load, note),
+        *machine(load, commits, note),
         "",
         "## Summary",
         "",

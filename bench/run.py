@@ -212,11 +212,20 @@ def run_once(bench: Bench, logs: Path) -> Run:
     return run
 
 
+def git_head() -> str:
+    """The commit checked out now: others may commit to this tree during a run."""
+    done = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
+
+
 def main() -> None:
     started = time.monotonic()
     logs = ROOT / "var" / "bench" / time.strftime("%Y%m%d-%H%M%S")
     logs.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
+    commit_before = git_head()
     for bench in BENCHES:  # every figure measured once
         bench.done.append(run_once(bench, logs))
     while True:  # then repeats, round-robin, while the budget has room
@@ -241,6 +250,7 @@ def main() -> None:
         budget_s=BUDGET_S,
         total_s=time.monotonic() - started,
         load=(load_before, os.getloadavg()),
+        commits=(commit_before, git_head()),
         logs=logs.relative_to(ROOT),
         note=os.environ.get("BENCH_NOTE", ""),
     )
