@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "RELIABILITY.md"
-NAMED = re.compile(r"`(tests/faults/[\w/]+\.py)::(test_\w+)(?:\[([\w-]+)\])?`")
+NAMED = re.compile(r"`(tests/[\w/]+\.py)::(test_\w+)(?:\[([\w-]+)\])?`")
 
 
 def matrix_rows():
