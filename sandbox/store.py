@@ -134,6 +134,12 @@ class Store:
         # not be rolled back with a failed transaction (a rejected call still counts).
         self._counters: dict[str, dict[str, int]] = {}
         self._companies: dict[str, dict] = {}
+        # Decoded rows per (company, object), {recordno: (row, json text)}, loaded on
+        # the first select and kept in step by every write: a query filters these
+        # instead of decoding every row of the object again (which made paging and
+        # batched look-ups quadratic). Cleared whenever a transaction rolls back.
+        self._rows: dict[tuple[str, str], dict[int, tuple[dict, str]]] = {}
+        self._data_version = None
 
     # --- transactions ---------------------------------------------------------
 
@@ -156,6 +162,7 @@ class Store:
                     self._conn.execute(f"ROLLBACK TO {savepoint}")
                     self._conn.execute(f"RELEASE {savepoint}")
                 self._companies.clear()  # company rows may have been rolled back
+                self._rows.clear()  # and so may object rows
                 raise
             self._depth -= 1
             self._conn.execute("COMMIT" if self._depth == 0 else f"RELEASE {savepoint}")
@@ -177,11 +184,13 @@ class Store:
             row.setdefault("WHENCREATED", stamp)
             row["WHENMODIFIED"] = stamp
             idval = _id_value(row, id_field)
+            text = json.dumps(row)
             self._execute(
                 "INSERT INTO objects (company, object, recordno, idval, data) "
                 "VALUES (?,?,?,?,?)",
-                (company, obj, row["RECORDNO"], idval, json.dumps(row)),
+                (company, obj, row["RECORDNO"], idval, text),
             )
+            self._cached(company, obj, row["RECORDNO"], text)
             return row
 
     def get(self, company: str, obj: str, recordno) -> dict | None:
@@ -231,26 +240,52 @@ class Store:
         """Write a whole row back (RECORDNO taken from the row)."""
         row = dict(row)
         row["WHENMODIFIED"] = xml_timestamp(self.clock.utcnow())
-        self._execute(
-            "UPDATE objects SET data=?, idval=? "
-            "WHERE company=? AND object=? AND recordno=?",
-            (
-                json.dumps(row),
-                _id_value(row, id_field),
-                company,
-                obj,
-                int(row["RECORDNO"]),
-            ),
-        )
+        text = json.dumps(row)
+        with self._lock:
+            cur = self._execute(
+                "UPDATE objects SET data=?, idval=? "
+                "WHERE company=? AND object=? AND recordno=?",
+                (text, _id_value(row, id_field), company, obj, int(row["RECORDNO"])),
+            )
+            if cur.rowcount:
+                self._cached(company, obj, int(row["RECORDNO"]), text)
         return row
 
     def delete(self, company: str, obj: str, recordno) -> bool:
         """Remove a row; True when something was deleted."""
-        cur = self._execute(
-            "DELETE FROM objects WHERE company=? AND object=? AND recordno=?",
-            (company, obj, int(recordno)),
-        )
+        with self._lock:
+            cur = self._execute(
+                "DELETE FROM objects WHERE company=? AND object=? AND recordno=?",
+                (company, obj, int(recordno)),
+            )
+            self._rows.get((company, obj), {}).pop(int(recordno), None)
         return cur.rowcount > 0
+
+    def _cached(self, company: str, obj: str, recordno: int, text: str) -> None:
+        """Keep a loaded object's decoded rows in step with a write."""
+        rows = self._rows.get((company, obj))
+        if rows is not None:
+            rows[int(recordno)] = (json.loads(text), text)
+
+    def _all_rows(self, company: str, obj: str) -> list[tuple[dict, str]]:
+        """Every row of one object, decoded once, in RECORDNO order."""
+        with self._lock:
+            # Another process sharing the file (a command seeding a company while
+            # the server runs) bumps data_version when it commits: start afresh.
+            version = self._execute("PRAGMA data_version").fetchone()[0]
+            if version != self._data_version:
+                self._rows.clear()
+                self._data_version = version
+            rows = self._rows.get((company, obj))
+            if rows is None:
+                cur = self._execute(
+                    "SELECT recordno, data FROM objects "
+                    "WHERE company=? AND object=? ORDER BY recordno",
+                    (company, obj),
+                )
+                rows = {n: (json.loads(text), text) for n, text in cur.fetchall()}
+                self._rows[(company, obj)] = rows
+            return [rows[n] for n in sorted(rows)]
 
     def select(
         self,
@@ -263,19 +298,20 @@ class Store:
         case_insensitive: bool = False,
     ) -> tuple[list[dict], int]:
         """Rows matching `where` (filter tree or callable), ordered, paged; + total."""
-        cur = self._execute(
-            "SELECT data FROM objects WHERE company=? AND object=? ORDER BY recordno",
-            (company, obj),
-        )
-        rows = [json.loads(data) for (data,) in cur.fetchall()]
+        pairs = self._all_rows(company, obj)
         if callable(where):
-            rows = [r for r in rows if where(r)]
+            pairs = [(r, t) for r, t in pairs if where(r)]
         elif where is not None:
-            rows = [r for r in rows if filters.matches(r, where, case_insensitive)]
-        if order:
-            filters.sort_rows(rows, order, case_insensitive)
-        total = len(rows)
+            pairs = [
+                (r, t) for r, t in pairs if filters.matches(r, where, case_insensitive)
+            ]
+        total = len(pairs)
         end = None if limit is None else offset + limit
+        if not order:
+            # Callers own what they get: fresh copies, never the cached rows.
+            return [json.loads(t) for _, t in pairs[offset:end]], total
+        rows = [json.loads(t) for _, t in pairs]
+        filters.sort_rows(rows, order, case_insensitive)
         return rows[offset:end], total
 
     def count(self, company: str, obj: str) -> int:
@@ -348,6 +384,7 @@ class Store:
                 "DELETE FROM idempotency WHERE scope LIKE ?", (f"{company_id}:%",)
             )
             self._companies.pop(company_id, None)
+            self._rows = {k: v for k, v in self._rows.items() if k[0] != company_id}
 
     # --- tokens: XML sessions, REST access/refresh tokens, readMore cursors ----
 

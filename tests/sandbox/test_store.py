@@ -133,3 +133,29 @@ def test_filter_semantics():
 def test_xml_to_iso():
     assert xml_to_iso("01/09/2019") == "2019-01-09"
     assert xml_to_iso("01/09/2019 22:01:29") == "2019-01-09T22:01:29Z"
+
+
+def test_queries_see_writes_rollbacks_and_other_processes(tmp_path):
+    """Decoded rows are cached for queries; every write, a rollback and a commit by
+    another connection to the same file (another process) keep them true."""
+    path = str(tmp_path / "shared.sqlite3")
+    mine, theirs = Store(path), Store(path)
+    mine.insert("C", "CUSTOMER", {"CUSTOMERID": "A"}, "CUSTOMERID")
+    assert [r["CUSTOMERID"] for r in mine.select("C", "CUSTOMER")[0]] == ["A"]
+
+    theirs.insert("C", "CUSTOMER", {"CUSTOMERID": "B"}, "CUSTOMERID")
+    assert [r["CUSTOMERID"] for r in mine.select("C", "CUSTOMER")[0]] == ["A", "B"]
+
+    try:
+        with mine.transaction():
+            mine.insert("C", "CUSTOMER", {"CUSTOMERID": "GONE"}, "CUSTOMERID")
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    mine.update("C", "CUSTOMER", 1, {"NAME": "Ann"}, "CUSTOMERID")
+    rows, total = mine.select("C", "CUSTOMER")
+    assert total == 2 and rows[0]["NAME"] == "Ann"
+    rows[0]["NAME"] = "changed by a caller"  # callers get copies
+    assert mine.select("C", "CUSTOMER")[0][0]["NAME"] == "Ann"
+    mine.delete("C", "CUSTOMER", 2)
+    assert mine.select("C", "CUSTOMER")[1] == 1
