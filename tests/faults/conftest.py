@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from django.core.management import call_command
 from django.db import connection as db
 from django_q.models import OrmQ
 
+from commerce.deliveries import deliveries_redispatch
 from commerce.management.commands.demo_data import demo_source
 from commerce.models import InboundDelivery, SourceRecord
 from mappings.services import mapping_set_ensure_default
@@ -223,6 +225,9 @@ def wait_until_settled(connection, *, timeout=180):
     deadline, calm = time.monotonic() + timeout, 0
     while time.monotonic() < deadline:
         dispatch_due()
+        # The five-minute schedule that re-enqueues deliveries whose task was lost
+        # (a worker killed, the database gone mid-task), with a shorter grace.
+        deliveries_redispatch(older_than=timedelta(seconds=20))
         calm = calm + 1 if settled(connection) else 0
         if calm >= 3:
             return
@@ -252,8 +257,12 @@ def wait_until_settled(connection, *, timeout=180):
             source_record__external_id__in=missing
         ).select_related("source_record")
     ]
+    waiting = InboundDelivery.objects.filter(
+        status=InboundDelivery.Status.RECEIVED
+    ).count()
     raise AssertionError(
-        f"not settled after {timeout}s: stuck {stuck[:10]}, "
+        f"not settled after {timeout}s: {waiting} deliveries not normalized, "
+        f"{OrmQ.objects.count()} tasks queued, stuck {stuck[:10]}, "
         f"final orders without an invoice {unplanned[:10]}, "
         f"their postings {their_postings[:20]}"
     )
