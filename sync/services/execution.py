@@ -35,7 +35,11 @@ from ..models import (
 from ..outbox import postings_claim, postings_hold_for_items
 from ..payloads import PayloadError, build_record, client_action
 from ..retry import retry_delay
-from .failures import failure_record, failures_supersede
+from .failures import (
+    failure_record,
+    failures_retry_waiting_for_item,
+    failures_supersede,
+)
 
 log = logging.getLogger(__name__)
 
@@ -326,6 +330,8 @@ def _settle_after_lease_lost(posting, outcome, attempt):
             resolved_at=timezone.now(),
         )
         failures_supersede(posting=posting)
+        if posting.action == Action.UPSERT_ITEM:
+            failures_retry_waiting_for_item(posting=posting)
 
 
 def _settle_leased(connection, posting, outcome, attempt, report):
@@ -374,6 +380,8 @@ def _posted(posting, result, attempt):
             SyncRun.objects.filter(pk=posting.run_id).update(posted=F("posted") + 1)
     if posting.source_record and posting.source_record.version > 1:
         failures_supersede(posting=posting)  # only earlier versions can have failed
+    if posting.action == Action.UPSERT_ITEM:
+        failures_retry_waiting_for_item(posting=posting)
 
 
 def _bind(posting, result):

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import AuditEvent, ExternalRef, Failure, Posting
+from ..outbox import ITEM_USERS, items_named
 
 S = Posting.Status
 
@@ -132,6 +133,8 @@ def failure_link(*, failure, user, intacct_key, intacct_id="", verify):
             posting=posting,
             details={"intacct_key": intacct_key, "intacct_id": posting.result_id},
         )
+        if posting.action == "upsert_item":
+            failures_retry_waiting_for_item(posting=posting)
     return posting
 
 
@@ -226,4 +229,50 @@ def failures_supersede_one(*, failure, reason, details=None):
         failure=failure,
         posting=failure.posting,
         details=details or {"reason": reason},
+    )
+
+
+def failures_retry_waiting_for_item(*, posting):
+    """Item ``posting`` just reached Intacct: documents Intacct refused because that
+    item did not exist yet go back to pending, audited. A product and an order for
+    it race (the product's webhook later, or its delivery redispatched after an
+    outage); the refusal was right when made, and the cause is now fixed."""
+    item_id = str(posting.payload.get("item_id") or "")
+    if not item_id:
+        return 0
+    waiting = Failure.objects.filter(
+        resolved_at=None,
+        category=Failure.Category.BUSINESS,
+        posting__connection_id=posting.connection_id,
+        posting__action__in=ITEM_USERS,
+        posting__status=S.FAILED,
+        message__contains=item_id,
+    ).select_related("posting")
+    count = 0
+    for failure in waiting:
+        if not _refused_for_missing_item(failure, item_id):
+            continue
+        document = failure.posting
+        document.set_status(S.PENDING, save=False)
+        document.next_attempt_at = timezone.now()
+        document.save(update_fields=["status", "next_attempt_at", "updated_at"])
+        reason = f"item {item_id} posted (posting {posting.pk}): retried"
+        _resolve(failure, resolution=Failure.Resolution.RETRIED, user=None, note=reason)
+        AuditEvent.objects.create(
+            action=AuditEvent.Action.AUTO_RESOLVED,
+            failure=failure,
+            posting=document,
+            details={"reason": reason, "item_posting": posting.pk},
+        )
+        count += 1
+    return count
+
+
+def _refused_for_missing_item(failure, item_id):
+    """Intacct's refusal names this item as unknown, and the document uses it."""
+    text = f"{failure.message} {failure.description2}"
+    return (
+        f"'{item_id}'" in text
+        and "item" in text.lower()
+        and item_id in items_named(failure.posting.payload)
     )

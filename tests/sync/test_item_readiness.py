@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sync.models import Failure, Posting
+from sync.models import AuditEvent, Failure, Posting
 from sync.services.execution import postings_execute
 from tests.factories import make_posting, make_record
 
@@ -79,3 +79,44 @@ def test_an_item_that_failed_does_not_hold_the_invoice_forever(
     assert invoice.status == S.FAILED  # Intacct's own refusal, in the queue
     failure = Failure.objects.get(posting=invoice)
     assert "SKU-GONE" in failure.message + failure.description2
+
+
+def run_until_quiet(connection, transport):
+    for _ in range(4):
+        Posting.objects.filter(status=S.PENDING).update(next_attempt_at=timezone.now())
+        postings_execute(connection_id=connection.pk, http_transport=transport)
+
+
+def test_an_invoice_refused_for_an_item_not_yet_known_is_retried_once_it_posts(
+    connection, sandbox, transport
+):
+    # The order got here first: its product's webhook (or the delivery's redispatch
+    # after an outage) comes later, so no item posting existed to wait for.
+    invoice = invoice_naming(connection, "SKU-LATE")
+    other = invoice_naming(connection, "SKU-OTHER")  # refused too, for another item
+    run_until_quiet(connection, transport)
+    failure = Failure.objects.get(posting=invoice)
+    assert invoice.attempts.count() == 1 and "SKU-LATE" in failure.message
+
+    item = make_posting(
+        connection=connection,
+        record=make_record(kind="product"),
+        action="upsert_item",
+        payload={"item_id": "SKU-LATE", "name": "Late", "item_type": "nonInventory"},
+    )
+    run_until_quiet(connection, transport)
+
+    item.refresh_from_db()
+    invoice.refresh_from_db()
+    failure.refresh_from_db()
+    assert item.status == S.POSTED
+    assert invoice.status == S.POSTED and invoice.attempts.count() == 2
+    assert failure.resolution == Failure.Resolution.RETRIED
+    assert "SKU-LATE" in failure.resolution_note
+    event = AuditEvent.objects.get(failure=failure)
+    assert event.action == AuditEvent.Action.AUTO_RESOLVED
+    assert event.details["item_posting"] == item.pk
+    # The invoice waiting on an item that never came stays in front of a person.
+    other.refresh_from_db()
+    assert other.status == S.FAILED
+    assert Failure.objects.get(posting=other).resolved_at is None
