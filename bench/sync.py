@@ -182,6 +182,7 @@ def run(args, mode):
     postings = Posting.objects.filter(connection=connection)
     periods = postings.filter(action="post_gl_summary").count()
     journals = postings.filter(action="post_gl_summary", status="posted").count()
+    open_postings = postings.exclude(status__in=["posted", "failed", "skipped"])
     per_ms = 1000 / webhooks
     return {
         "mode": mode,
@@ -203,8 +204,13 @@ def run(args, mode):
         "posted": postings.filter(status="posted").count(),
         "failed": postings.filter(status="failed").count(),
         "skipped": postings.filter(status="skipped").count(),
-        # pending, in flight or uncertain: the run ended without settling them
-        "pending": postings.exclude(status__in=["posted", "failed", "skipped"]).count(),
+        # Pending behind a failed posting (a credit memo whose invoice failed): they
+        # wait for the person who resolves that failure, by design.
+        "waiting_behind_failure": open_postings.filter(
+            depends_on__status="failed"
+        ).count(),
+        # pending, in flight or uncertain for no such reason: the run left them
+        "pending": open_postings.exclude(depends_on__status="failed").count(),
         "latency_ms": args.latency_ms,
         "concurrency": args.concurrency,
     }
@@ -251,6 +257,12 @@ def report(result, database):
             "upserts included) over the summary postings (channel-days)",
         )
     figure(f"{mode}: postings failed", result["failed"], "postings")
+    figure(
+        f"{mode}: postings waiting behind a failure",
+        result["waiting_behind_failure"],
+        "postings",
+        note="pending until a person resolves the failed posting they depend on",
+    )
     figure(f"{mode}: postings left unsettled", result["pending"], "postings")
     if mode == "summary" and result["channel_days"]:
         batches = result["sandbox_rows"].get("GLBATCH", 0)

@@ -16,10 +16,13 @@ from .outbox import connections_with_due_work, postings_recover_expired
 from .services.execution import postings_execute
 from .services.planning import context_for, record_plan
 from .services.runs import connection_plan, records_to_plan, runs_finish
+from .wakes import wake, woken
 
 log = logging.getLogger(__name__)
 
 PASSES_PER_TASK = 20
+EXECUTE = "sync.tasks.execute_connection"
+PLAN = "sync.tasks.plan_connection"
 
 
 PLAN_TRIES = 3
@@ -32,7 +35,7 @@ def plan_record(record_id):
         active=True, sources=record.source_id, mapping_set__isnull=False
     ):
         if _plan_with_retries(connection, record):
-            async_task("sync.tasks.execute_connection", connection.pk)
+            wake(EXECUTE, connection.pk)
 
 
 def _plan_with_retries(connection, record):
@@ -52,6 +55,7 @@ def _plan_with_retries(connection, record):
 def execute_connection(connection_id):
     """Send due postings for one connection: a bounded number of passes, and never
     longer than half of django-q2's task timeout (the next task carries on)."""
+    woken(EXECUTE, connection_id)
     budget = settings.Q_CLUSTER["timeout"] / 2
     deadline = time.monotonic() + budget
     for _ in range(PASSES_PER_TASK):
@@ -68,9 +72,10 @@ def execute_connection(connection_id):
 
 def plan_connection(connection_id):
     """Plan every record of the connection that no task has planned yet."""
+    woken(PLAN, connection_id)
     connection = Connection.objects.get(pk=connection_id)
     if connection_plan(connection=connection):
-        async_task("sync.tasks.execute_connection", connection.pk)
+        wake(EXECUTE, connection.pk)
 
 
 def dispatch_due():
@@ -83,9 +88,9 @@ def dispatch_due():
         )
     for connection in Connection.objects.filter(active=True, mapping_set__isnull=False):
         if records_to_plan(connection=connection).exists():
-            async_task("sync.tasks.plan_connection", connection.pk)
+            wake(PLAN, connection.pk)
     for connection_id in connections_with_due_work():
-        async_task("sync.tasks.execute_connection", connection_id)
+        wake(EXECUTE, connection_id)
     runs_finish()
 
 

@@ -17,6 +17,7 @@ from .models import Connection
 from .services.readback import readback_run
 from .services.reconciliation import reconciliation_rows
 from .services.summary import summaries_settle_closed, summary_plan
+from .wakes import wake
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def summarize_connection(connection_id):
     report = summary_plan(connection=connection)
     settled = summaries_settle_closed(connection=connection)
     if report.entries or settled:
-        async_task("sync.tasks.execute_connection", connection.pk)
+        wake("sync.tasks.execute_connection", connection.pk)
 
 
 def readback_all():

@@ -1,6 +1,12 @@
 """Intacct tenants, the postings the hub owes them, and what happened to each."""
 
-from .connection import ApiUsage, Connection, ConnectionSlot, ConnectionThrottle
+from .connection import (
+    ApiUsage,
+    Connection,
+    ConnectionSlot,
+    ConnectionThrottle,
+    TaskWake,
+)
 from .ledger import (  # noqa: F401  (ledger models: summaries, lineage, recon)
     Correction,
     IntacctDocumentState,
@@ -33,4 +39,5 @@ __all__ = [
     "Posting",
     "PostingAttempt",
     "SyncRun",
+    "TaskWake",
 ]

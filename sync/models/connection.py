@@ -146,3 +146,25 @@ class ApiUsage(models.Model):
 
     def __str__(self):
         return f"{self.connection_id} {self.day}: {self.transactions}"
+
+
+class TaskWake(models.Model):
+    """A wake-up task (``task``, for one connection) queued and not yet started
+    (``sync.wakes``): webhooks arrive in bursts, and one queued task per connection
+    does what hundreds would, without a backlog of tasks that find nothing to do."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="wakes"
+    )
+    task = models.CharField(max_length=80)
+    queued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "task"], name="taskwake_unique_task"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.task} for {self.connection_id}"

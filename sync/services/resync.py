@@ -361,7 +361,7 @@ def resync_preview(*, connection, scope) -> ResyncPreview:
 
 def resync_start(*, connection, scope, user) -> SyncRun:
     """Do the resync of ``scope`` as one audited run; workers send what it queued."""
-    from django_q.tasks import async_task
+    from ..wakes import wake
 
     preview = ResyncPreview(scope=scope)
     with transaction.atomic():
@@ -405,7 +405,7 @@ def resync_start(*, connection, scope, user) -> SyncRun:
             run.save(update_fields=["status", "finished_at"])
         else:
             transaction.on_commit(
-                lambda: async_task("sync.tasks.execute_connection", connection.pk)
+                lambda: wake("sync.tasks.execute_connection", connection.pk)
             )
     return run
 

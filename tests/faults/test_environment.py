@@ -84,15 +84,6 @@ def test_permission_revoked_mid_run_fails_as_permission_and_a_bulk_retry_recover
     reason="needs PostgreSQL (a restart is simulated by refusing and cutting the "
     "test database's connections); CI runs the fault matrix on PostgreSQL too",
 )
-@pytest.mark.xfail(
-    strict=False,
-    reason="KNOWN DEFECT, open in issue 9: after the outage django-q2 sometimes "
-    "reincarnates its pusher and then takes no more tasks (OrmQ keeps hundreds "
-    "queued; django-q2#23). No posting is lost or duplicated — the outbox waits — "
-    "but the run never settles until the cluster is restarted. Seen in .ci/run on "
-    "2026-11-24; passes most runs. Fix: a liveness check that restarts a cluster "
-    "whose queue does not drain, or reconnect handling in the pusher.",
-)
 def test_postgresql_restart_mid_run_is_recovered_without_duplicates(
     sandbox, serve, clusters
 ):

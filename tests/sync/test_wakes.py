@@ -1,0 +1,71 @@
+"""Wake-ups coalesce: a burst of stored records queues one executor task per
+connection, not one per record; the task forgets its wake as it starts, so work
+that arrives meanwhile wakes the next one; a wake whose task the broker lost
+queues again once it is stale (see sync/wakes.py)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_q.models import OrmQ
+from django_q.signing import SignedPackage
+
+from sync import tasks
+from sync.models import TaskWake
+from sync.wakes import wake
+from tests.sync.conftest import a_customer, an_order, store
+
+pytestmark = pytest.mark.django_db
+
+EXECUTE = "sync.tasks.execute_connection"
+
+
+def queued(func):
+    return [
+        task
+        for task in (SignedPackage.loads(row.payload) for row in OrmQ.objects.all())
+        if task["func"] == func
+    ]
+
+
+def test_a_burst_of_records_queues_one_executor_task(connection):
+    records = store(
+        connection, a_customer("C-1"), *(an_order(f"O-{n}") for n in range(12))
+    )
+    for record in records:
+        tasks.plan_record(record.record_id)
+
+    [task] = queued(EXECUTE)
+    assert task["args"] == (connection.pk,)
+
+
+def test_a_wake_after_the_task_started_queues_the_next(connection, transport):
+    assert wake(EXECUTE, connection.pk) is True
+    assert wake(EXECUTE, connection.pk) is False
+    OrmQ.objects.all().delete()  # the worker took it
+
+    tasks.execute_connection(connection.pk)  # forgets its wake first
+    assert not TaskWake.objects.exists()
+
+    assert wake(EXECUTE, connection.pk) is True
+    assert len(queued(EXECUTE)) == 1
+
+
+def test_a_wake_whose_task_was_lost_queues_again_once_stale(connection, settings):
+    wake(EXECUTE, connection.pk)
+    OrmQ.objects.all().delete()  # lost with a killed cluster
+    assert wake(EXECUTE, connection.pk) is False
+
+    TaskWake.objects.update(
+        queued_at=timezone.now() - timedelta(seconds=settings.Q_CLUSTER["retry"] + 1)
+    )
+    assert wake(EXECUTE, connection.pk) is True
+    assert len(queued(EXECUTE)) == 1
+
+
+def test_the_dispatcher_wakes_each_connection_once_however_often_it_runs(connection):
+    store(connection, a_customer("C-9"))  # unplanned: no plan_record task ran
+    for _ in range(5):
+        tasks.dispatch_due()
+
+    assert len(queued("sync.tasks.plan_connection")) == 1
