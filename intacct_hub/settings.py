@@ -187,7 +187,11 @@ Q_CLUSTER = {
     "retry": env.int("Q_RETRY", default=180),
     "max_attempts": 2,
     "ack_failures": True,
-    "save_limit": 1000,
+    # Keep every task result; the hourly prune (sync.tasks.task_results_prune) drops
+    # old ones. A positive limit makes django-q2's monitor lock and read the whole
+    # success table for every task, which at a few thousand tasks left it behind the
+    # workers: unacknowledged tasks then came back after `retry` and ran again.
+    "save_limit": 0,
     "catch_up": False,
     "poll": 1,
 }
@@ -199,6 +203,8 @@ if Q_BROKER_URL and Q_BROKER_URL != "orm":
         )
     del Q_CLUSTER["orm"]
     Q_CLUSTER["redis"] = Q_BROKER_URL
+# Task results (django-q2's Task table) older than this are pruned every hour.
+TASK_RESULTS_KEEP_HOURS = env.int("TASK_RESULTS_KEEP_HOURS", default=48)
 # A claimed posting whose worker has not settled it within this time is treated as
 # abandoned (crash): it becomes uncertain and is verified before anything is re-sent.
 # Must exceed the longest batch a worker sends, retries included.

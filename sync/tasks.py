@@ -4,9 +4,11 @@ dispatcher re-sends whatever is due every minute."""
 
 import logging
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import OperationalError, transaction
+from django.utils import timezone
 from django_q.tasks import async_task
 
 from commerce.models import SourceRecord
@@ -97,3 +99,13 @@ def dispatch_due():
 def on_record_stored(sender, record, **kwargs):
     """Receiver of commerce.signals.record_stored (sent after the record committed)."""
     transaction.on_commit(lambda: async_task("sync.tasks.plan_record", record.pk))
+
+
+def task_results_prune():
+    """Drop django-q2 task results older than TASK_RESULTS_KEEP_HOURS (the monitor
+    keeps every result, see settings.Q_CLUSTER). Returns how many went."""
+    from django_q.models import Task
+
+    cutoff = timezone.now() - timedelta(hours=settings.TASK_RESULTS_KEEP_HOURS)
+    deleted, _ = Task.objects.filter(stopped__lt=cutoff).delete()
+    return deleted

@@ -18,6 +18,12 @@ SCHEDULES = [
         None,
     ),
     (
+        "housekeeping: prune old task results",
+        "sync.tasks.task_results_prune",
+        Schedule.HOURLY,
+        None,
+    ),
+    (
         "ledger: reconcile last week",
         "sync.tasks_ledger.reconcile_daily",
         Schedule.DAILY,
