@@ -5,6 +5,7 @@ and every posting final (posted, skipped, or failed with a Failure)."""
 import time
 
 import pytest
+from django.db import connection as db
 
 from sync.models import Posting
 from tests.faults.conftest import (
@@ -16,14 +17,18 @@ from tests.faults.conftest import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ORDERS = 150  # demo orders per run (several customers, refunds, cancellations)
+# Demo orders per run (repeat buyers, refunds, cancellations, a few broken ones):
+# issue 7's thousand on PostgreSQL, where the delivery and crash guarantees are
+# claimed; a smaller run on SQLite, whose single writer makes a thousand slow.
+ORDERS = 1000 if db.vendor == "postgresql" else 150
+SETTLE = 600 if db.vendor == "postgresql" else 240  # seconds, a bound, not a target
 
 
 def test_a_clean_run_through_real_workers(sandbox, serve, clusters):
     connection = connection_to(serve())
     clusters()
     demo_traffic(ORDERS)
-    wait_until_settled(connection)
+    wait_until_settled(connection, timeout=SETTLE)
     assert_exactly_once(sandbox, connection)
 
 
@@ -39,7 +44,7 @@ def test_ten_percent_of_writes_commit_then_lose_the_connection(
     connection = connection_to(serve(on_write=every_tenth_write))
     clusters()
     demo_traffic(ORDERS)
-    wait_until_settled(connection)
+    wait_until_settled(connection, timeout=SETTLE)
     assert_exactly_once(sandbox, connection)
     assert Posting.objects.filter(attempts__outcome="unknown").exists()
 
@@ -56,7 +61,7 @@ def test_503_bursts_and_a_429_storm(sandbox, serve, clusters):
     connection = connection_to(serve(on_request=faults))
     clusters()
     demo_traffic(ORDERS)
-    wait_until_settled(connection)
+    wait_until_settled(connection, timeout=SETTLE)
     assert_exactly_once(sandbox, connection)
 
 
@@ -71,8 +76,8 @@ def test_every_session_and_token_expires_every_hundred_requests(
     connection.routing = {"upsert_customer": "xml"}  # both protocols log in
     connection.save()
     clusters()
-    demo_traffic(ORDERS * 3)
-    wait_until_settled(connection, timeout=240)
+    demo_traffic(max(ORDERS, 450))  # requests enough for several expiries
+    wait_until_settled(connection, timeout=SETTLE)
     assert_exactly_once(sandbox, connection)
 
 
@@ -89,7 +94,7 @@ def test_a_worker_sigkilled_mid_batch_is_recovered_without_duplicates(
         time.sleep(0.1)
     first.kill()
     clusters()  # the replacement
-    wait_until_settled(connection, timeout=240)
+    wait_until_settled(connection, timeout=SETTLE)
     assert_exactly_once(sandbox, connection)
 
 
@@ -97,6 +102,6 @@ def test_two_clusters_at_once_post_everything_once(sandbox, serve, clusters):
     connection = connection_to(serve())
     clusters()
     clusters()
-    demo_traffic(ORDERS * 2)
-    wait_until_settled(connection)
+    demo_traffic(max(ORDERS, 300))  # work enough for both clusters
+    wait_until_settled(connection, timeout=SETTLE)
     assert_exactly_once(sandbox, connection)
