@@ -140,6 +140,9 @@ class Store:
         # batched look-ups quadratic). Cleared whenever a transaction rolls back.
         self._rows: dict[tuple[str, str], dict[int, tuple[dict, str]]] = {}
         self._data_version = None
+        # Bumped by every change to object rows (writes, rollbacks, another process's
+        # commit): callers may cache what they derive from rows per generation.
+        self._generation = 0
 
     # --- transactions ---------------------------------------------------------
 
@@ -163,6 +166,7 @@ class Store:
                     self._conn.execute(f"RELEASE {savepoint}")
                 self._companies.clear()  # company rows may have been rolled back
                 self._rows.clear()  # and so may object rows
+                self._generation += 1
                 raise
             self._depth -= 1
             self._conn.execute("COMMIT" if self._depth == 0 else f"RELEASE {savepoint}")
@@ -191,6 +195,7 @@ class Store:
                 (company, obj, row["RECORDNO"], idval, text),
             )
             self._cached(company, obj, row["RECORDNO"], text)
+            self._generation += 1
             return row
 
     def get(self, company: str, obj: str, recordno) -> dict | None:
@@ -249,6 +254,7 @@ class Store:
             )
             if cur.rowcount:
                 self._cached(company, obj, int(row["RECORDNO"]), text)
+                self._generation += 1
         return row
 
     def delete(self, company: str, obj: str, recordno) -> bool:
@@ -259,6 +265,7 @@ class Store:
                 (company, obj, int(recordno)),
             )
             self._rows.get((company, obj), {}).pop(int(recordno), None)
+            self._generation += 1
         return cur.rowcount > 0
 
     def _cached(self, company: str, obj: str, recordno: int, text: str) -> None:
@@ -267,15 +274,26 @@ class Store:
         if rows is not None:
             rows[int(recordno)] = (json.loads(text), text)
 
+    @property
+    def generation(self) -> int:
+        """Changes whenever any object row may have changed (see ``_generation``)."""
+        with self._lock:
+            self._check_data_version()
+            return self._generation
+
+    def _check_data_version(self) -> None:
+        # Another process sharing the file (a command seeding a company while the
+        # server runs) bumps data_version when it commits: start afresh.
+        version = self._execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._rows.clear()
+            self._data_version = version
+            self._generation += 1
+
     def _all_rows(self, company: str, obj: str) -> list[tuple[dict, str]]:
         """Every row of one object, decoded once, in RECORDNO order."""
         with self._lock:
-            # Another process sharing the file (a command seeding a company while
-            # the server runs) bumps data_version when it commits: start afresh.
-            version = self._execute("PRAGMA data_version").fetchone()[0]
-            if version != self._data_version:
-                self._rows.clear()
-                self._data_version = version
+            self._check_data_version()
             rows = self._rows.get((company, obj))
             if rows is None:
                 cur = self._execute(
@@ -385,6 +403,7 @@ class Store:
             )
             self._companies.pop(company_id, None)
             self._rows = {k: v for k, v in self._rows.items() if k[0] != company_id}
+            self._generation += 1
 
     # --- tokens: XML sessions, REST access/refresh tokens, readMore cursors ----
 

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from sandbox.rest import errors, model, query, resources
+from sandbox.rest.fieldmap import flatten
 from sandbox.rest.http import MAX_BODY_BYTES, Request, Response
 from sandbox.rest.idempotency import Idempotency
 from sandbox.rest.oauth import OAuth
@@ -43,6 +44,7 @@ class RestApp:
         max_body: int | None = None,
     ):
         self.backend, self.catalogue, self.config = backend, catalogue, config
+        self._views: dict[tuple, tuple[int, list[dict]]] = {}  # see _view()
         self._max_body = max_body
         # Tokens are signed with a per-process key; the store decides if they live.
         self.tokens = TokenService(
@@ -125,9 +127,22 @@ class RestApp:
         obj = self.catalogue.lookup(name.removeprefix("objects/"))
         if obj is None:
             raise errors.not_found(f"objects/{name}")
+        return Response.json(200, query.run_query_flat(body, obj, self._view(ctx, obj)))
+
+    def _view(self, ctx, obj) -> list[dict]:
+        """Every visible row of ``obj`` as flattened REST objects. Paging through a
+        large object asks for the same view page after page, so the last one is kept
+        per company, entity and object until any stored row changes."""
+        generation = self.backend.store.generation  # read first: a write after it
+        rows = self.backend.rows(ctx, obj)  # authorizes and bills, every page
+        key = (ctx.company_id, ctx.entity, obj.name)
+        kept = self._views.get(key)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
         resolver = self.backend.resolver(ctx)
-        objects = [obj.read(row, resolver) for row in self.backend.rows(ctx, obj)]
-        return Response.json(200, query.run_query(body, obj, objects))
+        view = [flatten(obj.read(row, resolver)) for row in rows]
+        self._views[key] = (generation, view)
+        return view
 
     def authenticate(self, request: Request) -> Caller:
         """The caller behind a live bearer token, or a 401."""

@@ -31,6 +31,13 @@ AGGREGATES = ("count", "sum", "avg", "min", "max")
 
 def run_query(body: Any, obj: RestObject, objects: list[dict]) -> dict[str, Any]:
     """The query response body for ``body`` over the REST ``objects``."""
+    return run_query_flat(body, obj, [flatten(o) for o in objects])
+
+
+def run_query_flat(
+    body: Any, obj: RestObject, flat_objects: list[dict]
+) -> dict[str, Any]:
+    """``run_query`` over objects already flattened (dotted field names)."""
     fields = _fields(body)
     kinds = obj.kinds()
     for name in fields:
@@ -45,7 +52,7 @@ def run_query(body: Any, obj: RestObject, objects: list[dict]) -> dict[str, Any]
         case_sensitive=params.get("caseSensitiveComparison", True) is not False,
         as_of=_as_of(params.get("asOfDate")),
     )
-    rows = [row for row in map(flatten, objects) if predicate(row)]
+    rows = [row for row in flat_objects if predicate(row)]
     rows = _order(rows, body.get("orderBy"), kinds)
     if any(":" in name for name in fields):
         rows = _aggregate(rows, fields, kinds)

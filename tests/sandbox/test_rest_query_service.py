@@ -131,3 +131,34 @@ def test_the_model_service_describes_fields_refs_and_lines(api):
     ).json()["ia::result"]
     assert "txnAmount" in invoice["lists"]["lines"]["fields"]
     assert api.get("services/core/model", params={"name": "x/y"}).status_code == 404
+
+
+def _names(api, tagged):
+    body = api.post(
+        QUERY,
+        json={
+            "object": "accounts-receivable/customer",
+            "fields": ["id", "name"],
+            "filters": tagged,
+            "orderBy": [{"id": "asc"}],
+            "size": 2,
+        },
+    ).json()
+    return [(row["id"], row["name"]) for row in body["ia::result"]]
+
+
+def test_pages_reflect_every_write_between_them_and_each_is_billed(api, tagged, sb):
+    # The REST view of an object is kept between pages (sandbox/rest/app.py _view)
+    # only while no stored row changes.
+    billed = sb.counts()["_billed"]
+    company = next(iter(billed))
+    before = billed[company]
+
+    assert _names(api, tagged) == [("Q-0", "Query 0"), ("Q-1", "Query 1")]
+    row = sb.store.get_by_id(company, "CUSTOMER", "Q-0")
+    sb.store.update(company, "CUSTOMER", row["RECORDNO"], {"NAME": "Renamed"})
+    assert _names(api, tagged) == [("Q-0", "Renamed"), ("Q-1", "Query 1")]
+    sb.store.delete(company, "CUSTOMER", row["RECORDNO"])
+    assert _names(api, tagged) == [("Q-1", "Query 1"), ("Q-2", "Query 2")]
+
+    assert sb.counts()["_billed"][company] - before == 3  # one per query, as before
