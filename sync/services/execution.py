@@ -23,6 +23,7 @@ from mappings.selectors import mapping_rules
 from .. import intacct
 from ..clients import client_for
 from ..intacct import DocumentRef, Write, WriteResult, redact_excerpt
+from ..intacct.constants import XML_BATCH_SIZE
 from ..intacct.objects import registry
 from ..models import (
     Connection,
@@ -150,11 +151,27 @@ def _groups(claimed, rules, report):
             groups["send"].append((posting, write))
     # Masters before the documents that name them: a batch runs in order, so an item
     # created in it exists by the time an invoice line of the same batch refers to it.
-    return [
-        (kind, sorted(group, key=lambda pair: SEND_ORDER.get(pair[0].action, 9)))
+    ordered = {
+        kind: sorted(group, key=lambda pair: SEND_ORDER.get(pair[0].action, 9))
         for kind, group in groups.items()
-        if group
+    }
+    return [
+        (kind, batch)
+        for kind, group in ordered.items()
+        for batch in (_halved(group) if kind == "verify" else [group])
+        if batch
     ]
+
+
+def _halved(group):
+    """Writes whose outcome was unknown go out again in smaller batches each time
+    (100, 50, 25 … 1 per request): a connection that keeps dropping large requests
+    still carries small ones, and each answer settles what its request carried."""
+    if not group:
+        return []
+    unknown_times = max(posting.attempt_count for posting, _ in group) - 1
+    size = max(1, XML_BATCH_SIZE >> min(unknown_times, 7))
+    return [group[i : i + size] for i in range(0, len(group), size)]
 
 
 @dataclass
