@@ -18,13 +18,11 @@ from .outbox import connections_with_due_work, postings_recover_expired
 from .services.execution import postings_execute
 from .services.planning import context_for, record_plan
 from .services.runs import connection_plan, records_to_plan, runs_finish
-from .wakes import wake, woken
+from .wakes import EXECUTE, PLAN, wake, woken
 
 log = logging.getLogger(__name__)
 
 PASSES_PER_TASK = 20
-EXECUTE = "sync.tasks.execute_connection"
-PLAN = "sync.tasks.plan_connection"
 
 
 PLAN_TRIES = 3

@@ -17,7 +17,7 @@ from .models import Connection
 from .services.readback import readback_run
 from .services.reconciliation import reconciliation_rows
 from .services.summary import summaries_settle_closed, summary_plan
-from .wakes import wake
+from .wakes import EXECUTE, wake
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def summarize_connection(connection_id):
     report = summary_plan(connection=connection)
     settled = summaries_settle_closed(connection=connection)
     if report.entries or settled:
-        wake("sync.tasks.execute_connection", connection.pk)
+        wake(EXECUTE, connection.pk)
 
 
 def readback_all():

@@ -23,6 +23,10 @@ from django_q.tasks import async_task
 
 from .models import TaskWake
 
+#: The wake-up tasks (django-q2 function paths).
+EXECUTE = "sync.tasks.execute_connection"
+PLAN = "sync.tasks.plan_connection"
+
 
 def wake(task, connection_id):
     """Queue ``task(connection_id)`` unless one is queued and not started yet;

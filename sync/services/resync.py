@@ -361,7 +361,7 @@ def resync_preview(*, connection, scope) -> ResyncPreview:
 
 def resync_start(*, connection, scope, user) -> SyncRun:
     """Do the resync of ``scope`` as one audited run; workers send what it queued."""
-    from ..wakes import wake
+    from ..wakes import EXECUTE, wake
 
     preview = ResyncPreview(scope=scope)
     with transaction.atomic():
@@ -404,9 +404,7 @@ def resync_start(*, connection, scope, user) -> SyncRun:
             run.finished_at = timezone.now()
             run.save(update_fields=["status", "finished_at"])
         else:
-            transaction.on_commit(
-                lambda: wake("sync.tasks.execute_connection", connection.pk)
-            )
+            transaction.on_commit(lambda: wake(EXECUTE, connection.pk))
     return run
 
 
