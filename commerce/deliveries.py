@@ -43,9 +43,6 @@ def delivery_receive(*, source, topic, body, meta):
     A replay of the same delivery id returns the stored row and changes nothing.
     """
     delivery_id = delivery_id_for(meta, body)
-    existing = InboundDelivery.objects.filter(source=source, delivery_id=delivery_id)
-    if found := existing.first():
-        return found, False
     known = topic in shopify.TOPICS
     headers = {name: meta[key] for name, key in KEPT_HEADERS.items() if key in meta}
     try:
@@ -65,8 +62,11 @@ def delivery_receive(*, source, topic, body, meta):
             if known:
                 transaction.on_commit(lambda: enqueue_processing(delivery.pk))
     except IntegrityError:
-        # The same delivery raced us in on another connection: it is stored.
-        return existing.get(), False
+        # A replay (or the same delivery racing in on another connection): the
+        # unique (source, delivery id) refused it, and the stored row stands. Insert
+        # first, because replays are rare and a lookup before every insert is not.
+        existing = InboundDelivery.objects.get(source=source, delivery_id=delivery_id)
+        return existing, False
     if not known:
         logger.info("ignored Shopify topic %r for source %s", topic, source.slug)
     return delivery, True

@@ -13,9 +13,6 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
 
 from mappings.models import Action, OwnershipRule
 from mappings.selectors import mapping_rules
@@ -25,22 +22,11 @@ from ..clients import client_for
 from ..intacct import DocumentRef, Write, WriteResult, redact_excerpt
 from ..intacct.constants import XML_BATCH_SIZE
 from ..intacct.objects import registry
-from ..models import (
-    Connection,
-    ExternalRef,
-    Failure,
-    Posting,
-    PostingAttempt,
-    SyncRun,
-)
+from ..models import Connection, Posting
 from ..outbox import postings_claim, postings_hold_for_items
 from ..payloads import PayloadError, build_record, client_action
-from ..retry import retry_delay
-from .failures import (
-    failure_record,
-    failures_retry_waiting_for_item,
-    failures_supersede,
-)
+from .failures import failure_record
+from .settlement import OwnershipConflict, settle
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +34,6 @@ S = Posting.Status
 EXCERPT_LIMIT = 4000
 #: Share of the lease in which a pass may send; the rest is margin for settling.
 SEND_WINDOW = 0.8
-
-
-class OwnershipConflict(intacct.IntacctError):
-    """The ownership rule forbids the write the record needs."""
-
 
 SEND_ORDER = {
     Action.UPSERT_CUSTOMER: 0,
@@ -65,22 +46,6 @@ SEND_ORDER = {
     Action.REVERSE_OR_VOID: 3,
 }
 
-#: Answers that prove nothing was done: they wait, however long it takes, and never
-#: send a posting to the failure queue (a 429 storm is not the posting's fault).
-THROTTLED = (intacct.RateLimited, intacct.DeadlineReached)
-
-#: Failure category of each client error, most specific first.
-CATEGORIES = (
-    (OwnershipConflict, "ownership_conflict"),
-    (intacct.AuthError, "auth"),
-    (intacct.PermissionDenied, "permission"),
-    (intacct.ValidationError, "validation"),
-    (intacct.RateLimited, "rate_limited"),
-    (intacct.ServiceUnavailable, "transport"),
-    (intacct.TransportError, "transport"),
-    (intacct.IntacctError, "business"),
-)
-
 
 @dataclass
 class ExecutionReport:
@@ -91,14 +56,6 @@ class ExecutionReport:
     uncertain: int = 0
     paused: bool = False
     outcomes: dict = field(default_factory=dict)
-
-
-def category_of(error):
-    # Intacct's business layer numbers its refusals BL…; REST still answers 422 for
-    # them, but to a controller "unknown account" is a business error, not a typo.
-    if isinstance(error, intacct.ValidationError) and error.errorno.startswith("BL"):
-        return "business"
-    return next(name for cls, name in CATEGORIES if isinstance(error, cls))
 
 
 def postings_execute(
@@ -243,8 +200,8 @@ def _send(client, connection, kind, group, http_log, report):
         outcomes = _post(client, group, pre_read=kind == "verify")
     duration_ms = int((time.monotonic() - started) * 1000)
     excerpt = _excerpts(http_log, connection.secret_values())
-    for posting, _ in group:
-        _settle(connection, posting, outcomes[posting.pk], excerpt, duration_ms, report)
+    postings = [posting for posting, _ in group]
+    settle(connection, postings, outcomes, excerpt, duration_ms, report)
 
 
 def _post(client, group, *, pre_read):
@@ -280,212 +237,6 @@ def _excerpts(http_log, secrets):
         redact_excerpt(request, secrets)[:EXCERPT_LIMIT],
         redact_excerpt(response, secrets)[:EXCERPT_LIMIT],
         http_log[-1].status if http_log else None,
-    )
-
-
-def _settle(connection, posting, outcome, excerpt, duration_ms, report):
-    request_excerpt, response_excerpt, status = excerpt
-    attempt = PostingAttempt(
-        posting=posting,
-        number=posting.attempt_count,
-        request_excerpt=request_excerpt,
-        response_excerpt=response_excerpt,
-        http_status=status,
-        duration_ms=duration_ms,
-    )
-    with transaction.atomic():
-        if _lease_held(posting):
-            _settle_leased(connection, posting, outcome, attempt, report)
-        else:
-            _settle_after_lease_lost(posting, outcome, attempt)
-    report.outcomes[posting.pk] = attempt.outcome
-
-
-def _lease_held(posting):
-    """Fencing: whether this pass still holds the posting's lease. The guarded
-    update also locks the row (and, on SQLite, the database) until the settlement
-    commits, so a pass whose lease ran out cannot overwrite what another decided."""
-    return bool(
-        Posting.objects.filter(
-            pk=posting.pk, status=S.IN_FLIGHT, leased_by=posting.leased_by
-        ).update(updated_at=timezone.now())
-    )
-
-
-def _settle_after_lease_lost(posting, outcome, attempt):
-    """Another pass took this posting over. Keep this attempt for the record; only
-    a write Intacct confirmed is news the other pass may not have: record it."""
-    log.warning("posting %s: settled after its lease ran out", posting.pk)
-    if not isinstance(outcome, WriteResult):
-        attempt.outcome = (
-            PostingAttempt.Outcome.UNKNOWN
-            if isinstance(outcome, intacct.OutcomeUnknown)
-            else PostingAttempt.Outcome.TRANSIENT_ERROR
-        )
-        attempt.error_code = (outcome.errorno or outcome.code or "")[:40]
-        attempt.save()
-        return
-    attempt.protocol = outcome.protocol
-    attempt.outcome = PostingAttempt.Outcome.POSTED
-    attempt.save()
-    landed = Posting.objects.filter(
-        pk=posting.pk, status__in=[S.PENDING, S.UNCERTAIN, S.IN_FLIGHT, S.FAILED]
-    ).update(
-        status=S.POSTED,
-        result_key=outcome.key or "",
-        result_id=outcome.id or "",
-        leased_by="",
-        lease_expires_at=None,
-        updated_at=timezone.now(),
-    )
-    if landed:
-        posting.refresh_from_db()
-        _bind(posting, outcome)
-        posting.failures.filter(resolved_at=None).update(
-            resolution=Failure.Resolution.LINKED,
-            resolution_note="Intacct confirmed an earlier attempt's write",
-            resolved_at=timezone.now(),
-        )
-        failures_supersede(posting=posting)
-        if posting.action == Action.UPSERT_ITEM:
-            failures_retry_waiting_for_item(posting=posting)
-
-
-def _settle_leased(connection, posting, outcome, attempt, report):
-    if isinstance(outcome, WriteResult):
-        attempt.protocol = outcome.protocol
-        attempt.outcome = (
-            PostingAttempt.Outcome.LINKED
-            if outcome.outcome == "linked"
-            else PostingAttempt.Outcome.POSTED
-        )
-        _posted(posting, outcome, attempt)
-        report.posted += 1
-    elif isinstance(outcome, intacct.OutcomeUnknown):
-        attempt.outcome = PostingAttempt.Outcome.UNKNOWN
-        _save_with(attempt, posting, S.UNCERTAIN, next_attempt_at=timezone.now())
-        report.uncertain += 1
-    elif isinstance(outcome, intacct.AuthError):
-        attempt.outcome = PostingAttempt.Outcome.TRANSIENT_ERROR
-        attempt.error_code = outcome.errorno or ""
-        _pause(connection, outcome)
-        _save_with(attempt, posting, S.PENDING, next_attempt_at=timezone.now())
-        report.paused = True
-    else:
-        _errored(posting, outcome, attempt, report)
-
-
-def _save_with(attempt, posting, status, **fields):
-    with transaction.atomic():
-        attempt.save()
-        posting.set_status(status, save=False)
-        for name, value in fields.items():
-            setattr(posting, name, value)
-        posting.lease_expires_at, posting.leased_by = None, ""
-        posting.save()
-
-
-def _posted(posting, result, attempt):
-    with transaction.atomic():
-        attempt.save()
-        posting.result_key, posting.result_id = result.key or "", result.id or ""
-        posting.set_status(S.POSTED, save=False)
-        posting.lease_expires_at, posting.leased_by = None, ""
-        posting.save()
-        _bind(posting, result)
-        if posting.run_id:
-            SyncRun.objects.filter(pk=posting.run_id).update(posted=F("posted") + 1)
-    if posting.source_record and posting.source_record.version > 1:
-        failures_supersede(posting=posting)  # only earlier versions can have failed
-    if posting.action == Action.UPSERT_ITEM:
-        failures_retry_waiting_for_item(posting=posting)
-
-
-def _bind(posting, result):
-    record = posting.source_record
-    if record is None or not result.key or posting.action == Action.REVERSE_OR_VOID:
-        return
-    binding = ExternalRef(
-        connection_id=posting.connection_id,
-        source_id=record.source_id,
-        source_kind=record.kind,
-        external_id=record.external_id,
-        intacct_object=posting.intacct_object,
-        intacct_key=result.key,
-        intacct_id=result.id or "",
-        linked=result.outcome == "linked",
-    )
-    try:
-        with transaction.atomic():  # one upsert: INSERT … ON CONFLICT DO UPDATE
-            ExternalRef.objects.bulk_create(
-                [binding],
-                update_conflicts=True,
-                unique_fields=[
-                    "connection",
-                    "source",
-                    "source_kind",
-                    "external_id",
-                    "intacct_object",
-                ],
-                update_fields=["intacct_key", "intacct_id", "linked"],
-            )
-    except IntegrityError:
-        # Another source identity is already bound to this Intacct record (two
-        # storefront customers matched one Intacct customer): keep the first binding.
-        log.warning(
-            "posting %s: %s %s is already bound to another record",
-            posting.pk,
-            posting.intacct_object,
-            result.key,
-        )
-
-
-def _errored(posting, error, attempt, report):
-    attempt.protocol = getattr(error, "protocol", "") or ""
-    attempt.error_code = (error.errorno or error.code or "")[:40]
-    attempt.http_status = error.status_code or attempt.http_status
-    retry_after = getattr(error, "retry_after", None)
-    if isinstance(error, THROTTLED):
-        attempt.outcome = PostingAttempt.Outcome.THROTTLED
-        delay = retry_delay(1, retry_after=retry_after)
-        _save_with(attempt, posting, S.PENDING, next_attempt_at=timezone.now() + delay)
-        report.retrying += 1
-        return
-    delay = None
-    # A duplicate means an earlier attempt did land; linking it failed this time
-    # (the lookup errored), so the next attempt verifies by pre-read and links.
-    if error.retryable or isinstance(error, intacct.DuplicateRecord):
-        throttled = posting.attempts.filter(outcome=PostingAttempt.Outcome.THROTTLED)
-        spent = posting.attempt_count - throttled.count()
-        delay = retry_delay(spent, retry_after=retry_after)
-    if delay is not None:
-        attempt.outcome = PostingAttempt.Outcome.TRANSIENT_ERROR
-        _save_with(attempt, posting, S.PENDING, next_attempt_at=timezone.now() + delay)
-        report.retrying += 1
-        return
-    attempt.outcome = PostingAttempt.Outcome.PERMANENT_ERROR
-    attempt.save()
-    failure_record(
-        posting=posting,
-        category=category_of(error),
-        message=error.message,
-        errorno=error.errorno,
-        description2=error.description2,
-        correction=error.correction,
-        support_id=error.support_id,
-        details={"description": error.description, "protocol": error.protocol},
-    )
-    if posting.run_id:
-        SyncRun.objects.filter(pk=posting.run_id).update(failed=F("failed") + 1)
-    report.failed += 1
-
-
-def _pause(connection, error):
-    """Intacct refused our credentials: stop every posting of this connection until a
-    person fixes them, instead of failing each one."""
-    Connection.objects.filter(pk=connection.pk, paused_at=None).update(
-        paused_at=timezone.now(),
-        pause_reason=f"Intacct refused the login: {error}"[:500],
     )
 
 

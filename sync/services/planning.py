@@ -45,6 +45,18 @@ class PlanContext:
     rules: object
     run: object = None
     created: list = field(default_factory=list)
+    #: Postings this context created or found, by idempotency key (a repeat buyer's
+    #: customer posting is looked up once per planning pass, not once per order).
+    known: dict = field(default_factory=dict)
+    #: Read ahead for a batch of records (``plan_prefetch``): the newest customer
+    #: record by (source id, external id), and the orders known to have no document
+    #: posting of any version.
+    customers: dict = field(default_factory=dict)
+    without_documents: set = field(default_factory=set)
+    #: Records that had no posting of their own when read: their postings are
+    #: inserted without a lookup first (a concurrent planner's row still wins, by
+    #: the unique idempotency key).
+    unplanned: set = field(default_factory=set)
 
 
 def source_identity(record):
@@ -99,11 +111,48 @@ def record_plan(*, ctx, record):
         )
         newest = max(versions.select_for_update().values_list("version", flat=True))
         if newest == record.version and planner(ctx, record) is not DEFER:
-            PlanMark.objects.bulk_create(
-                [PlanMark(connection=ctx.connection, source_record=record)],
-                ignore_conflicts=True,
-            )
+            own = any(p.source_record_id == record.pk for p in ctx.created[before:])
+            if not own:  # a posting of its own already marks a record planned
+                PlanMark.objects.bulk_create(
+                    [PlanMark(connection=ctx.connection, source_record=record)],
+                    ignore_conflicts=True,
+                )
     return ctx.created[before:]
+
+
+def plan_prefetch(ctx, records):
+    """Read ahead, in two queries, what planning ``records`` (unplanned ones, from
+    ``records_to_plan``) one by one would ask per order: each buyer's newest
+    customer record, and which orders have no document posting yet. Only the
+    absence of documents is trusted later: a document posting of another version
+    can only appear through planning that order's newest version, which
+    ``record_plan`` serializes."""
+    ctx.unplanned = {r.pk for r in records}
+    orders = [r for r in records if r.kind == "order"]
+    buyers = {
+        (r.source_id, str(buyer["id"]))
+        for r in orders
+        if isinstance(buyer := r.payload.get("customer"), dict) and buyer.get("id")
+    }
+    if buyers:
+        rows = SourceRecord.objects.filter(
+            source_id__in={source for source, _ in buyers},
+            kind="customer",
+            external_id__in={buyer for _, buyer in buyers},
+        ).order_by("version")
+        for row in rows:  # newest last: it wins
+            ctx.customers[(row.source_id, row.external_id)] = row
+    with_documents = set(
+        Posting.objects.filter(
+            connection=ctx.connection,
+            action__in=DOCUMENT_ACTIONS,
+            source_record__kind="order",
+            source_record__external_id__in={r.external_id for r in orders},
+        ).values_list("source_record__source_id", "source_record__external_id")
+    )
+    ctx.without_documents = {
+        (r.source_id, r.external_id) for r in orders
+    } - with_documents
 
 
 def _ensure(
@@ -127,8 +176,11 @@ def _ensure(
         source_identity=source_identity(record),
         version=record.version,
     )
-    existing = Posting.objects.filter(idempotency_key=key).first()
+    existing = ctx.known.get(key)
+    if existing is None and record.pk not in ctx.unplanned:
+        existing = Posting.objects.filter(idempotency_key=key).first()
     if existing:
+        ctx.known[key] = existing
         return existing
     mapped = map_record(
         record.payload if payload is None else payload,
@@ -153,6 +205,7 @@ def _ensure(
     except IntegrityError:  # planned concurrently by another worker: same key
         return Posting.objects.get(idempotency_key=key)
     ctx.created.append(posting)
+    ctx.known[key] = posting
     if skip_reason:
         posting.skip_reason = skip_reason[:500]
         posting.set_status(S.SKIPPED, save=False)
@@ -207,7 +260,7 @@ def customer_of_order(ctx, order_record):
     buyer = order_record.payload.get("customer") or None
     if not buyer:
         return None
-    latest = (
+    latest = ctx.customers.get((order_record.source_id, str(buyer["id"]))) or (
         SourceRecord.objects.filter(
             source_id=order_record.source_id, kind="customer", external_id=buyer["id"]
         )
@@ -230,13 +283,15 @@ def customer_of_order(ctx, order_record):
         },
     )
     records_store(source=order_record.source, records=[derived])
-    return (
+    latest = (
         SourceRecord.objects.filter(
             source_id=order_record.source_id, kind="customer", external_id=buyer["id"]
         )
         .order_by("-version")
         .first()
     )
+    ctx.customers[(order_record.source_id, str(buyer["id"]))] = latest
+    return latest
 
 
 def document_postings(ctx, record):
@@ -253,7 +308,9 @@ def document_postings(ctx, record):
 def plan_order(ctx, record):
     order = record.payload
     earlier = document_postings(ctx, record).exclude(source_record=record)
-    earlier_rows = list(earlier)  # usually none: one query answers every check below
+    # Usually none: one query (or none, after plan_prefetch) answers every check.
+    fresh = (record.source_id, record.external_id) in ctx.without_documents
+    earlier_rows = [] if fresh else list(earlier)
     statuses = {p.status for p in earlier_rows}
     stale = [p for p in earlier_rows if p.status in (S.PENDING, S.FAILED)]
     if statuses & {S.IN_FLIGHT, S.UNCERTAIN} or any(map(may_have_landed, stale)):

@@ -12,12 +12,14 @@ from commerce.models import SourceRecord
 from ..models import PlanMark, Posting, SyncRun
 from ..outbox import postings_recover_expired
 from .execution import postings_execute
-from .planning import context_for, record_plan
+from .planning import context_for, plan_prefetch, record_plan
 
 log = logging.getLogger(__name__)
 
 #: Dependencies first: customers and items before the documents that need them.
 KIND_ORDER = ["customer", "product", "order", "refund", "inventory_adjustment"]
+#: Records read ahead together by the planner (see planning.plan_prefetch).
+PLAN_BATCH = 500
 FINAL = (Posting.Status.POSTED, Posting.Status.SKIPPED, Posting.Status.FAILED)
 
 
@@ -54,8 +56,11 @@ def connection_plan(*, connection, run=None):
     ctx = context_for(connection, run=run)
     pending = list(records_to_plan(connection=connection))
     pending.sort(key=lambda r: KIND_ORDER.index(r.kind) if r.kind in KIND_ORDER else 9)
-    for record in pending:
-        record_plan(ctx=ctx, record=record)
+    for start in range(0, len(pending), PLAN_BATCH):
+        batch = pending[start : start + PLAN_BATCH]
+        plan_prefetch(ctx, batch)
+        for record in batch:
+            record_plan(ctx=ctx, record=record)
     return ctx.created
 
 
