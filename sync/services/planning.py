@@ -227,10 +227,17 @@ def _hub_may(ctx, action):
     return ctx.rules.ownership_for(action).hub_may
 
 
+def summary_only(ctx):
+    """Whether every posting policy rolls orders up into journal entries: then the
+    ledger never names a customer or an item (summary lines are GL accounts)."""
+    policies = ctx.rules.policies
+    return bool(policies) and all(p["mode"] == "summary" for p in policies)
+
+
 def plan_customer(ctx, record):
     """A customer on its own. Summary-only posting never names a customer in the
     ledger, so none is sent (and billed) until a detail-mode order needs it."""
-    if ctx.rules.policies and all(p["mode"] == "summary" for p in ctx.rules.policies):
+    if summary_only(ctx):
         return
     customer_posting(ctx, record)
 
@@ -244,14 +251,56 @@ def customer_posting(ctx, record):
 
 
 def plan_product(ctx, record):
-    if _hub_may(ctx, Action.UPSERT_ITEM) != OwnershipRule.HubMay.NEVER:
-        _ensure(ctx, record, Action.UPSERT_ITEM)
+    """An item on its own. Under summary-only posting an item is sent (and billed)
+    only once a stock movement names it: no journal line does."""
+    if summary_only(ctx) and not _stock_moved(record):
+        return
+    item_posting(ctx, record)
+
+
+def item_posting(ctx, record):
+    """The upsert of product ``record`` (planned now if new), unless the ownership
+    rule keeps the hub from ever writing items."""
+    if _hub_may(ctx, Action.UPSERT_ITEM) == OwnershipRule.HubMay.NEVER:
+        return None
+    return _ensure(ctx, record, Action.UPSERT_ITEM)
 
 
 def plan_inventory(ctx, record):
     action = Action.POST_INVENTORY_ADJUSTMENT
-    if _hub_may(ctx, action) != OwnershipRule.HubMay.NEVER:
-        _ensure(ctx, record, action)
+    if _hub_may(ctx, action) == OwnershipRule.HubMay.NEVER:
+        return
+    parent = None
+    if summary_only(ctx):  # its item was not sent on its own: send it first
+        product = _product_of(record)
+        parent = item_posting(ctx, product) if product else None
+    _ensure(ctx, record, action, depends_on=parent)
+
+
+def _stock_moved(product):
+    sku = product.payload.get("sku")
+    return bool(sku) and (
+        SourceRecord.objects.filter(
+            source_id=product.source_id, kind="inventory_adjustment", payload__sku=sku
+        ).exists()
+    )
+
+
+def _product_of(adjustment):
+    """The newest stored product record with the SKU a stock movement names."""
+    sku = adjustment.payload.get("sku")
+    if not sku:
+        return None
+    return (
+        SourceRecord.objects.filter(
+            source_id=adjustment.source_id,
+            kind="product",
+            payload__sku=sku,
+            is_tombstone=False,
+        )
+        .order_by("-received_at", "-id")
+        .first()
+    )
 
 
 def customer_of_order(ctx, order_record):
