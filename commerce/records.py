@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from .models import SourceRecord, content_hash
 from .schema import SCHEMA_VERSION
-from .signals import record_stored
+from .signals import record_stored, records_stored
 
 logger = logging.getLogger(__name__)
 
@@ -168,16 +168,20 @@ def _load_known(source, records):
 
 def _announce(created):
     for record in created:
-        for receiver, error in record_stored.send_robust(
-            sender=SourceRecord, record=record
-        ):
-            if isinstance(error, Exception):
-                logger.error(
-                    "record_stored receiver %r failed for record %s: %s",
-                    receiver,
-                    record.pk,
-                    type(error).__name__,
-                )
+        _send(record_stored, record.pk, record=record)
+    if created:
+        _send(records_stored, created[0].pk, records=list(created))
+
+
+def _send(signal, record_id, **arguments):
+    for receiver, error in signal.send_robust(sender=SourceRecord, **arguments):
+        if isinstance(error, Exception):
+            logger.error(
+                "record_stored receiver %r failed for record %s: %s",
+                receiver,
+                record_id,
+                type(error).__name__,
+            )
 
 
 def record_latest(*, source, kind, external_id):

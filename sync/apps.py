@@ -6,9 +6,11 @@ class SyncConfig(AppConfig):
     verbose_name = "Sync to Intacct"
 
     def ready(self):
-        from commerce.signals import record_stored
+        from commerce.signals import records_stored
 
         from . import catalog, tasks
 
-        record_stored.connect(tasks.on_record_stored, dispatch_uid="sync-plan-record")
+        records_stored.connect(
+            tasks.on_records_stored, dispatch_uid="sync-plan-records"
+        )
         catalog.register()  # target-field checks for the mappings admin

@@ -16,26 +16,57 @@ from commerce.models import SourceRecord
 from .models import Connection
 from .outbox import connections_with_due_work, postings_recover_expired
 from .services.execution import postings_execute
-from .services.planning import context_for, record_plan
-from .services.runs import connection_plan, records_to_plan, runs_finish
+from .services.planning import context_for, plan_prefetch, record_plan
+from .services.runs import connection_plan, kind_rank, records_to_plan, runs_finish
 from .wakes import EXECUTE, PLAN, wake, woken
 
 log = logging.getLogger(__name__)
 
 PASSES_PER_TASK = 20
-
-
 PLAN_TRIES = 3
+PLAN_RECORDS = "sync.tasks.plan_records"
+#: Record ids per planning task (an ingest batch holds up to 1,000).
+PLAN_TASK_RECORDS = 1000
+
+
+def plan_records(record_ids):
+    """Plan newly stored records (a delivery's, an ingest batch's) for every
+    connection they feed, then wake those connections' executors."""
+    records = list(
+        SourceRecord.objects.filter(pk__in=record_ids).select_related("source")
+    )
+    records.sort(key=lambda r: (kind_rank(r.kind), r.pk))
+    sources = {r.source_id for r in records}
+    connections = Connection.objects.filter(
+        active=True, sources__in=sources, mapping_set__isnull=False
+    ).distinct()
+    for connection in connections:
+        feeds = set(connection.sources.values_list("pk", flat=True))
+        mine = [r for r in records if r.source_id in feeds]
+        if mine and _plan_all(connection, mine):
+            wake(EXECUTE, connection.pk)
 
 
 def plan_record(record_id):
-    """Plan a newly stored record for every connection it feeds, then wake them."""
-    record = SourceRecord.objects.select_related("source").get(pk=record_id)
-    for connection in Connection.objects.filter(
-        active=True, sources=record.source_id, mapping_set__isnull=False
-    ):
-        if _plan_with_retries(connection, record):
-            wake(EXECUTE, connection.pk)
+    """One record's planning (tasks queued before plan_records existed)."""
+    plan_records([record_id])
+
+
+def _plan_all(connection, records):
+    """Plan ``records`` read ahead together; returns whether any posting is new."""
+    ctx = context_for(connection)
+    plan_prefetch(ctx, records)
+    planned = False
+    for record in records:
+        try:
+            planned |= bool(record_plan(ctx=ctx, record=record))
+        except OperationalError as exc:
+            if "deadlock" not in str(exc):
+                raise  # the dispatcher plans what is left unplanned
+            # What the aborted transaction made is gone: a fresh context forgets it.
+            ctx = context_for(connection)
+            planned |= bool(_plan_with_retries(connection, record))
+    return planned
 
 
 def _plan_with_retries(connection, record):
@@ -94,9 +125,13 @@ def dispatch_due():
     runs_finish()
 
 
-def on_record_stored(sender, record, **kwargs):
-    """Receiver of commerce.signals.record_stored (sent after the record committed)."""
-    transaction.on_commit(lambda: async_task("sync.tasks.plan_record", record.pk))
+def on_records_stored(sender, records, **kwargs):
+    """Receiver of commerce.signals.records_stored (sent after the store committed):
+    one planning task per batch of records, not one per record."""
+    ids = [record.pk for record in records]
+    for start in range(0, len(ids), PLAN_TASK_RECORDS):
+        chunk = ids[start : start + PLAN_TASK_RECORDS]
+        transaction.on_commit(lambda chunk=chunk: async_task(PLAN_RECORDS, chunk))
 
 
 def task_results_prune():

@@ -51,11 +51,16 @@ def records_to_plan(*, connection):
     )
 
 
+def kind_rank(kind):
+    """Planning order of a record kind: dependencies first."""
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
 def connection_plan(*, connection, run=None):
     """Plan every unplanned record of the connection, dependencies first."""
     ctx = context_for(connection, run=run)
     pending = list(records_to_plan(connection=connection))
-    pending.sort(key=lambda r: KIND_ORDER.index(r.kind) if r.kind in KIND_ORDER else 9)
+    pending.sort(key=lambda r: kind_rank(r.kind))
     for start in range(0, len(pending), PLAN_BATCH):
         batch = pending[start : start + PLAN_BATCH]
         plan_prefetch(ctx, batch)

@@ -1,5 +1,5 @@
-"""Wake-ups coalesce: a burst of stored records queues one executor task per
-connection, not one per record; the task forgets its wake as it starts, so work
+"""Wake-ups coalesce: a stored batch of records queues one planning task, and a
+burst of stored records one executor task per connection, not one per record; the task forgets its wake as it starts, so work
 that arrives meanwhile wakes the next one; a wake whose task the broker lost
 queues again once it is stale (see sync/wakes.py)."""
 
@@ -11,7 +11,7 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from sync import tasks
-from sync.models import TaskWake
+from sync.models import Posting, TaskWake
 from sync.wakes import wake
 from tests.sync.conftest import a_customer, an_order, store
 
@@ -37,6 +37,24 @@ def test_a_burst_of_records_queues_one_executor_task(connection):
 
     [task] = queued(EXECUTE)
     assert task["args"] == (connection.pk,)
+
+
+def test_a_stored_batch_queues_one_planning_task_that_plans_it_all(
+    connection, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        store(connection, a_customer("C-1"), *(an_order(f"O-{n}") for n in range(12)))
+
+    [task] = queued(tasks.PLAN_RECORDS)
+    [record_ids] = task["args"]
+    assert len(record_ids) == 13
+    tasks.plan_records(record_ids)
+
+    planned = Posting.objects.filter(connection=connection)
+    assert planned.filter(action="post_ar_invoice").count() == 12
+    assert planned.filter(action="upsert_customer").count() == 1
+    [execute] = queued(EXECUTE)
+    assert execute["args"] == (connection.pk,)
 
 
 def test_a_wake_after_the_task_started_queues_the_next(connection, transport):
