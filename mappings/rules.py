@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass, field
 from .models import Action, ObjectType, OwnershipRule, ValueMap
 from .transforms import OMIT, TransformError
 
+FORMAT = "intacct-hub.mapping-set/1"  # of an export file
+
 #: Which ownership rule governs each action.
 OBJECT_OF_ACTION = {
     Action.UPSERT_CUSTOMER: ObjectType.CUSTOMER,
@@ -105,7 +107,7 @@ class MappingRules:
     def to_dict(self):
         """A JSON-ready export of the whole set."""
         return {
-            "format": "intacct-hub.mapping-set/1",
+            "format": FORMAT,
             "name": self.name,
             "fields": [asdict(f) for f in self.fields],
             "value_maps": [asdict(v) for v in self.value_maps.values()],
@@ -122,13 +124,15 @@ class MappingRules:
 
     @classmethod
     def from_dict(cls, data, *, version=0):
-        if data.get("format") != "intacct-hub.mapping-set/1":
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError("not an Intacct Hub mapping set export")
         return cls(
             name=data["name"],
             version=version,
-            fields=tuple(FieldRule(**f) for f in data.get("fields", [])),
-            value_maps={v["name"]: ValueTable(**v) for v in data.get("value_maps", [])},
+            fields=tuple(FieldRule(**f) for f in _objects(data, "fields")),
+            value_maps={
+                v["name"]: ValueTable(**v) for v in _objects(data, "value_maps")
+            },
             ownership={
                 o["object_type"]: Ownership(
                     **{
@@ -139,7 +143,15 @@ class MappingRules:
                         ),
                     }
                 )
-                for o in data.get("ownership", [])
+                for o in _objects(data, "ownership")
             },
-            policies=tuple(data.get("policies", [])),
+            policies=tuple(_objects(data, "policies")),
         )
+
+
+def _objects(data, key):
+    """The list of objects under ``key`` of an export, or a ValueError saying why."""
+    items = data.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise ValueError(f"{key!r} must be a list of objects")
+    return items

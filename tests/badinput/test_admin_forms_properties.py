@@ -266,6 +266,11 @@ EXPORT = b'{"format": "intacct-hub.mapping-set/1", "name": "x", "fields": [%s]}'
     name=TEXT,
 )  # fmt: skip
 @example(upload=b"[" * 100_000, name="deep")
+@example(upload=b"0", name="not an object")  # a 500 once (AttributeError)
+@example(
+    upload=b'{"format": "intacct-hub.mapping-set/1", "name": "x", "ownership": [[1]]}',
+    name="not a list of objects",
+)
 @example(
     upload=EXPORT % b'{"action": "post_ar_invoice", "target_field": "memo", '
     b'"order": -1}',
