@@ -63,6 +63,8 @@ log = logging.getLogger(__name__)
 
 S = Posting.Status
 SUMMARY_KINDS = ("order", "refund")
+#: Candidate records read (and their ledger holdings looked up) together.
+CHUNK = 500
 #: Value map (in the connection's mapping set) from tax jurisdiction to GL account.
 TAX_ACCOUNTS_MAP = "tax_jurisdiction_accounts"
 CLOSED_PERIOD = re.compile(r"closed period|periods are closed", re.I)
@@ -146,11 +148,29 @@ def _before_cutover(policy, day):
 
 
 class _Orders:
-    """Latest order payloads by (source, external id), loaded on demand."""
+    """Latest order payloads by (source, external id), loaded on demand or read
+    ahead for a batch of refunds (``prefetch``)."""
 
     def __init__(self, connection):
         self.connection = connection
         self.cache = {}
+
+    def prefetch(self, records):
+        wanted = {
+            (r.source_id, str(r.payload.get("order_id")))
+            for r in records
+            if r.kind == "refund" and r.payload.get("order_id") is not None
+        } - set(self.cache)
+        if not wanted:
+            return
+        rows = SourceRecord.objects.filter(
+            source_id__in={source for source, _ in wanted},
+            kind="order",
+            external_id__in={order for _, order in wanted},
+        ).order_by("version")
+        found = {(r.source_id, r.external_id): r for r in rows}  # newest wins
+        for key in wanted:
+            self.cache[key] = found.get(key)
 
     def get(self, source_id, external_id):
         key = (source_id, str(external_id))
@@ -197,19 +217,26 @@ def desired_of(record, rules, orders, until):
     return {(channel, day): refund_components(payload, order_payload)}
 
 
-def held_by_ledger(connection_id, record):
-    """What earlier summary members hold for this record identity, by period."""
-    held = defaultdict(lambda: defaultdict(Decimal))
+def held_by_ledger(connection_id, records):
+    """What earlier summary members hold for each record identity, by period: one
+    query for a batch of records; {(source id, kind, external id): held}."""
+    held = defaultdict(lambda: defaultdict(lambda: defaultdict(Decimal)))
     members = SummaryMember.objects.filter(
         entry__connection_id=connection_id,
-        source_record__source_id=record.source_id,
-        kind=record.kind,
-        external_id=record.external_id,
-    ).select_related("entry")
-    for member in members:
-        period = (member.entry.channel, member.entry.day)
-        for role, amount in member.components.items():
-            held[period][role] += Decimal(amount)
+        kind__in={r.kind for r in records},
+        external_id__in={r.external_id for r in records},
+    ).values_list(
+        "source_record__source_id",
+        "kind",
+        "external_id",
+        "entry__channel",
+        "entry__day",
+        "components",
+    )
+    for source_id, kind, external_id, channel, day, components in members:
+        period = held[(source_id, kind, external_id)][(channel, day)]
+        for role, amount in components.items():
+            period[role] += Decimal(amount)
     return held
 
 
@@ -349,13 +376,16 @@ def summary_plan(*, connection, run=None, until=None):
         .order_by("received_at", "id")
     )
     pending = defaultdict(list)  # (channel, day) -> [(record, delta components)]
-    for record in candidates.iterator(chunk_size=500):
-        desired = desired_of(record, rules, orders, until)
-        if desired is None:
-            continue
-        held = held_by_ledger(connection.pk, record)
-        for period, delta in _delta(desired, held).items():
-            pending[period].append((record, delta))
+    for batch in _batches(candidates.iterator(chunk_size=CHUNK), CHUNK):
+        orders.prefetch(batch)
+        held = held_by_ledger(connection.pk, batch)
+        for record in batch:
+            desired = desired_of(record, rules, orders, until)
+            if desired is None:
+                continue
+            identity = (record.source_id, record.kind, record.external_id)
+            for period, delta in _delta(desired, held.get(identity, {})).items():
+                pending[period].append((record, delta))
     state, _ = LedgerState.objects.get_or_create(connection=connection)
     for (channel, day), items in sorted(pending.items(), key=lambda kv: kv[0][1]):
         policy = rules.policy_for(channel)
@@ -368,6 +398,17 @@ def summary_plan(*, connection, run=None, until=None):
             report.held += entry.posting.status == S.SKIPPED
             report.shifted += entry.posting_date != day
     return report
+
+
+def _batches(iterable, size):
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _entry_create(connection, rules, policy, channel, day, items, run, state):

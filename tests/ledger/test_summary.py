@@ -120,3 +120,61 @@ def test_nothing_before_the_cutover_date_posts(summary_connection, sandbox, tran
     assert entry.day == dt.date(2024, 6, 2)
     assert [m.external_id for m in entry.members.all()] == ["1002"]
     assert intacct_count(sandbox, "GLBATCH") == 1
+
+
+def summary_plan_cost(conn, orders, *, first):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from sync.services.summary import summary_plan
+
+    store(
+        conn,
+        *[web_order(f"{first + n}") for n in range(orders)],
+        *[a_refund(f"R{first + n}", f"{first + n}") for n in range(0, orders, 2)],
+    )
+    with CaptureQueriesContext(db) as queries:
+        summary_plan(connection=conn, until=UNTIL)
+    return len(queries)
+
+
+def test_planning_a_summary_reads_the_ledger_once_per_batch_not_per_record(
+    summary_connection,
+):
+    conn = summary_connection
+    small = summary_plan_cost(conn, 10, first=1000)
+    large = summary_plan_cost(conn, 100, first=2000)
+    # Each run makes one adjustment entry for the day, whatever its size: what
+    # grows with the records is read in batches (what earlier entries hold for
+    # them, the orders their refunds refer to), not a query per record.
+    assert large - small < 10, (small, large)
+    first, adjustment = SummaryEntry.objects.filter(connection=conn).order_by(
+        "sequence"
+    )
+    assert first.members.count() == 15 and adjustment.members.count() == 150
+
+
+def test_an_edited_order_adjusts_by_what_its_earlier_version_contributed(
+    summary_connection, sandbox, transport
+):
+    conn = summary_connection
+    store(conn, web_order("1001"), a_refund("R1", "1001"))
+    ledger_sync(connection=conn, until=UNTIL, http_transport=transport)
+    store(
+        conn,
+        web_order(
+            "1001",
+            updated_at="2024-06-02T08:00:00Z",
+            cancelled_at=("2024-06-02T08:00:00Z"),
+        ),
+    )
+    ledger_sync(connection=conn, until=UNTIL, http_transport=transport)
+
+    first, adjustment = SummaryEntry.objects.filter(connection=conn).order_by(
+        "sequence"
+    )
+    [member] = adjustment.members.all()
+    [held] = first.members.filter(external_id="1001")
+    # The cancellation takes out exactly what the order contributed, nothing else.
+    assert member.external_id == "1001"
+    assert (member.net_sales, member.tax) == (-held.net_sales, -held.tax)

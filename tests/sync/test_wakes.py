@@ -1,7 +1,8 @@
 """Wake-ups coalesce: a stored batch of records queues one planning task, and a
-burst of stored records one executor task per connection, not one per record; the task forgets its wake as it starts, so work
-that arrives meanwhile wakes the next one; a wake whose task the broker lost
-queues again once it is stale (see sync/wakes.py)."""
+burst of stored records one executor task per connection, not one per record; the
+task forgets its wake as it starts, so work that arrives meanwhile wakes the next
+one; a wake whose task the broker lost queues again once it is stale (see
+sync/wakes.py)."""
 
 from datetime import timedelta
 
