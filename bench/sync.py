@@ -12,8 +12,11 @@ Hub CPU per record: the CPU time (user + system) of this process over the measur
 span, divided by the webhooks delivered. This process *is* the hub's web and worker
 side: signed webhooks go through Django's real WSGI stack in process, and the
 pipeline (normalize, plan, map, batch, post, settle) runs in process as a worker
-would. The sandbox's CPU is not in it (its own process; printed for reference), nor is
-the database server's (printed for reference: the PostgreSQL backend's CPU).
+would. The storefront's part (making the demo orders, encoding and signing each
+webhook) is done before the span; the in-process HTTP client's part of sending
+each request is in it (it cannot be told apart), so the figure errs high. The
+sandbox's CPU is not in it (its own process; printed for reference), nor is the
+database server's (printed for reference: the PostgreSQL backend's CPU).
 
 Billed transactions are counted by the sandbox (`/_sandbox/counts`). Prints one JSON
 line per mode with every count, then one figure line per figure (bench/common.py);
@@ -114,32 +117,40 @@ def setup(url, mode, concurrency):
     return connection, source
 
 
-def deliver(source, orders, seed):
-    """Every demo webhook through the real endpoint, then normalized."""
-    from commerce.deliveries import delivery_process
+def traffic(source, orders, seed):
+    """The demo webhooks as a storefront would send them: bodies, signatures and
+    headers, made before the measured span (the storefront's work, not the hub's)."""
     from commerce.demo import demo_traffic
-    from commerce.management.commands.demo_data import client_for
-    from commerce.models import InboundDelivery
     from commerce.sources.shopify import sign
 
-    deliveries = demo_traffic(orders=orders, seed=seed)
+    requests = []
+    for delivery in demo_traffic(orders=orders, seed=seed):
+        body = json.dumps(delivery.body).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": delivery.topic,
+            "X-Shopify-Hmac-Sha256": sign(source.webhook_secret, body),
+            "X-Shopify-Webhook-Id": f"{source.slug}-{delivery.webhook_id}",
+        }
+        requests.append((body, headers))
+    return requests
+
+
+def deliver(source, requests):
+    """Every webhook through the real endpoint, then normalized."""
+    from commerce.deliveries import delivery_process
+    from commerce.management.commands.demo_data import client_for
+    from commerce.models import InboundDelivery
+
     with client_for(None) as client:
-        for delivery in deliveries:
-            body = json.dumps(delivery.body).encode()
+        for body, headers in requests:
             client.post(
-                f"/webhooks/shopify/{source.slug}/",
-                content=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Shopify-Topic": delivery.topic,
-                    "X-Shopify-Hmac-Sha256": sign(source.webhook_secret, body),
-                    "X-Shopify-Webhook-Id": f"{source.slug}-{delivery.webhook_id}",
-                },
+                f"/webhooks/shopify/{source.slug}/", content=body, headers=headers
             )
     pending = InboundDelivery.objects.filter(source=source).values_list("pk", flat=True)
     for pk in pending:
         delivery_process(delivery_id=pk)
-    return len(deliveries)
+    return len(requests)
 
 
 def database_cpu():
@@ -161,9 +172,10 @@ def run(args, mode):
     sandbox, url = start_sandbox(args.latency_ms)
     try:
         connection, source = setup(url, mode, args.concurrency)
+        requests = traffic(source, args.orders, args.seed)
         sandbox_cpu, db_cpu = cpu_seconds_of(sandbox.pid), database_cpu()
         started, cpu = time.perf_counter(), time.process_time()
-        webhooks = deliver(source, args.orders, args.seed)
+        webhooks = deliver(source, requests)
         tomorrow = dt.date.today() + dt.timedelta(days=1)
         ledger_sync(connection=connection, until=tomorrow)
         seconds = time.perf_counter() - started
