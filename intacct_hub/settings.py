@@ -209,6 +209,9 @@ TASK_RESULTS_KEEP_HOURS = env.int("TASK_RESULTS_KEEP_HOURS", default=48)
 # abandoned (crash): it becomes uncertain and is verified before anything is re-sent.
 # Must exceed the longest batch a worker sends, retries included.
 SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
+# Postings one executor pass claims (and sends in batches). A pass that claims this
+# many wakes a peer, so a backlog spreads over the workers of every cluster.
+SYNC_CLAIM_LIMIT = env.int("SYNC_CLAIM_LIMIT", default=100)
 # Billed Intacct API transactions a month that the tenant's tier includes (the
 # dashboard shows usage against it): a number, or {"<connection slug>": n, "*": n}.
 INTACCT_MONTHLY_TRANSACTIONS = env.int("INTACCT_MONTHLY_TRANSACTIONS", default=100_000)

@@ -94,11 +94,19 @@ def execute_connection(connection_id):
         # at the deadline, well before django-q2 would kill the task).
         if deadline - time.monotonic() < budget / 4:
             return
+        limit = settings.SYNC_CLAIM_LIMIT
         report = postings_execute(
-            connection_id=connection_id, worker="qcluster", send_by=deadline
+            connection_id=connection_id,
+            worker="qcluster",
+            send_by=deadline,
+            limit=limit,
         )
         if report.paused or report.claimed == 0:
             return
+        if report.claimed >= limit:
+            # More may be due than one worker sends: let an idle one (in any
+            # cluster) share it. Wakes coalesce, so this queues one task at most.
+            wake(EXECUTE, connection_id)
 
 
 def plan_connection(connection_id):

@@ -130,7 +130,7 @@ class Cluster:
         self.log_path = log_path
         self.process = None
 
-    def start(self):
+    def start(self, **overrides):
         env = {
             **os.environ,
             "DATABASE_URL": database_url(),
@@ -144,6 +144,7 @@ class Cluster:
             "SYNC_RETRY_BASE_SECONDS": "0.5",
             "ENV_FILE": "/nonexistent",
             "LOG_LEVEL": "WARNING",
+            **overrides,
         }
         self.log = open(self.log_path, "ab")  # noqa: SIM115 — closed in stop()
         self.process = subprocess.Popen(
@@ -173,8 +174,9 @@ class Cluster:
 def clusters(tmp_path):
     started = []
 
-    def start():
-        cluster = Cluster(tmp_path / f"cluster-{len(started)}.log").start()
+    def start(**env):
+        """A running cluster; ``env`` overrides its settings' environment."""
+        cluster = Cluster(tmp_path / f"cluster-{len(started)}.log").start(**env)
         started.append(cluster)
         return cluster
 

@@ -56,6 +56,7 @@ RATE = 10  # requests per second allowed to the company, low enough to bind
 TOLERANCE = 1.1  # the bound: never more than 10% over the limit
 ORDERS = 150  # demo orders: several hundred requests, i.e. tens of seconds at RATE
 MIN_REQUESTS = 20 * RATE  # "well over ten seconds" of throttled traffic
+CLAIM_LIMIT = 10  # postings per executor pass: one second of requests at RATE
 REDIS = ("127.0.0.1", 6379)
 PROC = Path("/proc")
 
@@ -189,8 +190,12 @@ def two_clusters_post_the_demo_shop(sandbox, recorded_sandbox, clusters):
     connection.routing = {"batch": "rest"}
     connection.save(update_fields=["requests_per_second", "routing"])
     for label in ("first", "second"):
-        # start_new_session: each cluster is a process group led by its pid.
-        arrivals.groups[clusters().process.pid] = label
+        # start_new_session: each cluster is a process group led by its pid. Small
+        # claims: a pass that claims its limit wakes a peer, so with tens of passes
+        # both clusters get executor tasks (with 100 per pass, one task could send
+        # this whole shop before a second woke).
+        cluster = clusters(SYNC_CLAIM_LIMIT=str(CLAIM_LIMIT))
+        arrivals.groups[cluster.process.pid] = label
     catalog_first(connection)
     demo_traffic(ORDERS)
     wait_until_settled(connection, timeout=300)

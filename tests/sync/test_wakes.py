@@ -11,8 +11,11 @@ from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
+from sandbox import make_app
+from sandbox.server import serve_in_thread
 from sync import tasks
 from sync.models import Posting, TaskWake
+from sync.services.runs import connection_plan
 from sync.wakes import wake
 from tests.sync.conftest import a_customer, an_order, store
 
@@ -68,6 +71,44 @@ def test_a_wake_after_the_task_started_queues_the_next(connection, transport):
 
     assert wake(EXECUTE, connection.pk) is True
     assert len(queued(EXECUTE)) == 1
+
+
+@pytest.fixture
+def loopback(connection, sandbox):
+    """The connection pointed at the sandbox served on loopback (tasks take no
+    transport: they reach Intacct as in production)."""
+    server, url = serve_in_thread(make_app(sandbox))
+    connection.api_base_url = url
+    connection.save(update_fields=["api_base_url"])
+    yield connection
+    server.shutdown()
+
+
+def test_a_pass_that_claims_its_limit_wakes_a_peer_to_share_the_backlog(
+    loopback, settings
+):
+    settings.SYNC_CLAIM_LIMIT = 2
+    store(loopback, *(a_customer(f"C-{n}") for n in range(5)))
+    connection_plan(connection=loopback)
+    OrmQ.objects.all().delete()
+
+    tasks.execute_connection(loopback.pk)
+
+    assert set(Posting.objects.values_list("status", flat=True)) == {"posted"}
+    [task] = queued(EXECUTE)  # full passes woke a peer (one, as wakes coalesce)
+    assert task["args"] == (loopback.pk,)
+
+
+def test_a_pass_that_drains_the_backlog_wakes_no_one(loopback, settings):
+    settings.SYNC_CLAIM_LIMIT = 10
+    store(loopback, *(a_customer(f"C-{n}") for n in range(5)))
+    connection_plan(connection=loopback)
+    OrmQ.objects.all().delete()
+
+    tasks.execute_connection(loopback.pk)
+
+    assert set(Posting.objects.values_list("status", flat=True)) == {"posted"}
+    assert not queued(EXECUTE)
 
 
 def test_a_wake_whose_task_was_lost_queues_again_once_stale(connection, settings):
