@@ -243,11 +243,15 @@ def plan_customer(ctx, record):
 
 
 def customer_posting(ctx, record):
-    """The upsert of customer ``record`` (planned now if new), unless the ownership
-    rule keeps the hub from ever writing customers."""
-    if _hub_may(ctx, Action.UPSERT_CUSTOMER) == OwnershipRule.HubMay.NEVER:
+    return _master_posting(ctx, record, Action.UPSERT_CUSTOMER)
+
+
+def _master_posting(ctx, record, action):
+    """The upsert of master record ``record`` (planned now if new), unless the
+    ownership rule keeps the hub from ever writing that kind of record."""
+    if _hub_may(ctx, action) == OwnershipRule.HubMay.NEVER:
         return None
-    return _ensure(ctx, record, Action.UPSERT_CUSTOMER)
+    return _ensure(ctx, record, action)
 
 
 def plan_product(ctx, record):
@@ -255,15 +259,7 @@ def plan_product(ctx, record):
     only once a stock movement names it: no journal line does."""
     if summary_only(ctx) and not _stock_moved(record):
         return
-    item_posting(ctx, record)
-
-
-def item_posting(ctx, record):
-    """The upsert of product ``record`` (planned now if new), unless the ownership
-    rule keeps the hub from ever writing items."""
-    if _hub_may(ctx, Action.UPSERT_ITEM) == OwnershipRule.HubMay.NEVER:
-        return None
-    return _ensure(ctx, record, Action.UPSERT_ITEM)
+    _master_posting(ctx, record, Action.UPSERT_ITEM)
 
 
 def plan_inventory(ctx, record):
@@ -273,7 +269,7 @@ def plan_inventory(ctx, record):
     parent = None
     if summary_only(ctx):  # its item was not sent on its own: send it first
         product = _product_of(record)
-        parent = item_posting(ctx, product) if product else None
+        parent = _master_posting(ctx, product, Action.UPSERT_ITEM) if product else None
     _ensure(ctx, record, action, depends_on=parent)
 
 

@@ -84,15 +84,19 @@ def loopback(connection, sandbox):
     server.shutdown()
 
 
+def execute_five_customers(connection):
+    """Five customers planned, the queue emptied, then one executor task run."""
+    store(connection, *(a_customer(f"C-{n}") for n in range(5)))
+    connection_plan(connection=connection)
+    OrmQ.objects.all().delete()
+    tasks.execute_connection(connection.pk)
+
+
 def test_a_pass_that_claims_its_limit_wakes_a_peer_to_share_the_backlog(
     loopback, settings
 ):
     settings.SYNC_CLAIM_LIMIT = 2
-    store(loopback, *(a_customer(f"C-{n}") for n in range(5)))
-    connection_plan(connection=loopback)
-    OrmQ.objects.all().delete()
-
-    tasks.execute_connection(loopback.pk)
+    execute_five_customers(loopback)
 
     assert set(Posting.objects.values_list("status", flat=True)) == {"posted"}
     [task] = queued(EXECUTE)  # full passes woke a peer (one, as wakes coalesce)
@@ -101,11 +105,7 @@ def test_a_pass_that_claims_its_limit_wakes_a_peer_to_share_the_backlog(
 
 def test_a_pass_that_drains_the_backlog_wakes_no_one(loopback, settings):
     settings.SYNC_CLAIM_LIMIT = 10
-    store(loopback, *(a_customer(f"C-{n}") for n in range(5)))
-    connection_plan(connection=loopback)
-    OrmQ.objects.all().delete()
-
-    tasks.execute_connection(loopback.pk)
+    execute_five_customers(loopback)
 
     assert set(Posting.objects.values_list("status", flat=True)) == {"posted"}
     assert not queued(EXECUTE)
