@@ -212,6 +212,8 @@ SYNC_LEASE_SECONDS = env.int("SYNC_LEASE_SECONDS", default=300)
 # Postings one executor pass claims (and sends in batches). A pass that claims this
 # many wakes a peer, so a backlog spreads over the workers of every cluster.
 SYNC_CLAIM_LIMIT = env.int("SYNC_CLAIM_LIMIT", default=100)
+if SYNC_CLAIM_LIMIT < 1:  # a pass that may claim nothing would never send anything
+    raise ImproperlyConfigured("SYNC_CLAIM_LIMIT must be a whole number of at least 1")
 # Billed Intacct API transactions a month that the tenant's tier includes (the
 # dashboard shows usage against it): a number, or {"<connection slug>": n, "*": n}.
 INTACCT_MONTHLY_TRANSACTIONS = env.int("INTACCT_MONTHLY_TRANSACTIONS", default=100_000)

@@ -50,6 +50,15 @@ def test_production_refuses_to_start_without_its_secrets():
     assert "HUB_ENCRYPTION_KEYS" in result.stderr
 
 
+def test_a_claim_limit_below_one_is_refused_at_start_up():
+    for value in ("0", "-5", "many"):
+        result = manage("check", env=production_env(SYNC_CLAIM_LIMIT=value))
+        assert result.returncode != 0, value
+        assert "SYNC_CLAIM_LIMIT" in result.stderr or "invalid literal" in (
+            result.stderr
+        ), result.stderr
+
+
 def test_secrets_can_come_from_files(tmp_path):
     key_file = tmp_path / "keys"
     key_file.write_text(f"k1:{base64.b64encode(os.urandom(32)).decode()}\n")
