@@ -24,6 +24,9 @@ import uuid
 from pathlib import Path
 
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
+# The hub as deployed: DEBUG off (with it on, Django keeps every query's SQL and
+# timing, which is not work production does). Set DEBUG to measure otherwise.
+os.environ.setdefault("DEBUG", "false")
 
 
 def figure(name, value, unit, target=None, direction=None, source=None, note=None):

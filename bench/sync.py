@@ -137,19 +137,17 @@ def traffic(source, orders, seed):
 
 
 def deliver(source, requests):
-    """Every webhook through the real endpoint, then normalized."""
-    from commerce.deliveries import delivery_process
+    """Every webhook through the real endpoint, then normalized as the worker's
+    per-source task does."""
+    from commerce.deliveries import deliveries_process
     from commerce.management.commands.demo_data import client_for
-    from commerce.models import InboundDelivery
 
     with client_for(None) as client:
         for body, headers in requests:
             client.post(
                 f"/webhooks/shopify/{source.slug}/", content=body, headers=headers
             )
-    pending = InboundDelivery.objects.filter(source=source).values_list("pk", flat=True)
-    for pk in pending:
-        delivery_process(delivery_id=pk)
+    deliveries_process(source_id=source.pk)
     return len(requests)
 
 

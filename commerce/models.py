@@ -43,14 +43,34 @@ class Source(models.Model):
     checkpoint = models.JSONField(
         default=dict, blank=True, help_text="Where polling resumes (cursor, time)."
     )
+    deliveries_queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the task that normalizes waiting deliveries was queued; "
+        "cleared when it starts (commerce/deliveries.py).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Columns the pipeline keeps up to date in place; a whole-row save (an admin
+    # form read minutes ago) must not write back the value it read.
+    PIPELINE_FIELDS = {"checkpoint", "deliveries_queued_at"}
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.PIPELINE_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     def issue_api_token(self):
         """Make a new bearer token, keep only its hash, and return it (shown once)."""

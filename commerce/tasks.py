@@ -3,7 +3,12 @@
 from . import deliveries
 
 
+def deliveries_process(source_id):
+    return deliveries.deliveries_process(source_id=source_id)
+
+
 def delivery_process(delivery_id):
+    # Tasks queued before deliveries were processed per source still name this.
     deliveries.delivery_process(delivery_id=delivery_id)
 
 

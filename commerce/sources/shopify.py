@@ -37,6 +37,10 @@ TOPICS = (
     }
 )
 
+# Topics whose mapping reads records already stored (a product's variants, the last
+# inventory level): the deliveries before them must be stored first.
+READS_STORED_TOPICS = {"products/delete", "inventory_levels/update"}
+
 
 def sign(secret, body):
     """Shopify's signature: base64 of HMAC-SHA256 over the raw body."""

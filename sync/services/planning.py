@@ -54,9 +54,18 @@ class PlanContext:
     customers: dict = field(default_factory=dict)
     without_documents: set = field(default_factory=set)
     #: Records that had no posting of their own when read: their postings are
-    #: inserted without a lookup first (a concurrent planner's row still wins, by
-    #: the unique idempotency key).
+    #: inserted without a lookup or a savepoint (a concurrent planner's row still
+    #: wins, by the unique idempotency key, and record_plan plans the record again).
     unplanned: set = field(default_factory=set)
+
+    def forget(self, *, since):
+        """After a rolled-back planning attempt: drop what it made and everything
+        read ahead (records it stored, postings it believed missing)."""
+        del self.created[since:]
+        self.known.clear()
+        self.customers.clear()
+        self.without_documents.clear()
+        self.unplanned.clear()
 
 
 def source_identity(record):
@@ -105,19 +114,32 @@ def record_plan(*, ctx, record):
     if planner is None or record.is_tombstone and record.kind != "order":
         return []
     before = len(ctx.created)
-    with transaction.atomic():
-        versions = SourceRecord.objects.filter(
-            source_id=record.source_id, kind=record.kind, external_id=record.external_id
-        )
-        newest = max(versions.select_for_update().values_list("version", flat=True))
-        if newest == record.version and planner(ctx, record) is not DEFER:
-            own = any(p.source_record_id == record.pk for p in ctx.created[before:])
-            if not own:  # a posting of its own already marks a record planned
-                PlanMark.objects.bulk_create(
-                    [PlanMark(connection=ctx.connection, source_record=record)],
-                    ignore_conflicts=True,
-                )
+    try:
+        with transaction.atomic():
+            _plan_newest(ctx, record, planner, before)
+    except IntegrityError:
+        if not ctx.unplanned:
+            raise
+        # A posting read ahead as missing was inserted meanwhile by another planner
+        # (its unique key refused ours): plan the record again, looking each up.
+        ctx.forget(since=before)
+        with transaction.atomic():
+            _plan_newest(ctx, record, planner, before)
     return ctx.created[before:]
+
+
+def _plan_newest(ctx, record, planner, before):
+    versions = SourceRecord.objects.filter(
+        source_id=record.source_id, kind=record.kind, external_id=record.external_id
+    )
+    newest = max(versions.select_for_update().values_list("version", flat=True))
+    if newest == record.version and planner(ctx, record) is not DEFER:
+        own = any(p.source_record_id == record.pk for p in ctx.created[before:])
+        if not own:  # a posting of its own already marks a record planned
+            PlanMark.objects.bulk_create(
+                [PlanMark(connection=ctx.connection, source_record=record)],
+                ignore_conflicts=True,
+            )
 
 
 def plan_prefetch(ctx, records):
@@ -199,11 +221,14 @@ def _ensure(
         payload=mapped.body(),
         mapping_version=mapped.mapping_version,
     )
-    try:
-        with transaction.atomic():
-            posting.save()
-    except IntegrityError:  # planned concurrently by another worker: same key
-        return Posting.objects.get(idempotency_key=key)
+    if record.pk in ctx.unplanned:
+        posting.save()  # nothing was there when read ahead: see PlanContext.unplanned
+    else:
+        try:
+            with transaction.atomic():
+                posting.save()
+        except IntegrityError:  # planned concurrently by another worker: same key
+            return Posting.objects.get(idempotency_key=key)
     ctx.created.append(posting)
     ctx.known[key] = posting
     if skip_reason:
@@ -352,9 +377,11 @@ def document_postings(ctx, record):
 
 def plan_order(ctx, record):
     order = record.payload
-    earlier = document_postings(ctx, record).exclude(source_record=record)
     # Usually none: one query (or none, after plan_prefetch) answers every check.
     fresh = (record.source_id, record.external_id) in ctx.without_documents
+    earlier = (
+        None if fresh else document_postings(ctx, record).exclude(source_record=record)
+    )
     earlier_rows = [] if fresh else list(earlier)
     statuses = {p.status for p in earlier_rows}
     stale = [p for p in earlier_rows if p.status in (S.PENDING, S.FAILED)]
@@ -363,7 +390,8 @@ def plan_order(ctx, record):
         # that did reach Intacct would post this version beside it.
         return DEFER
     if record.is_tombstone or order.get("cancelled_at"):
-        plan_cancellation(ctx, record, earlier)
+        if earlier is not None:
+            plan_cancellation(ctx, record, earlier)
         return
     channel = order.get("channel") or order.get("store") or ""
     policy = policy_for(ctx.rules, channel)
@@ -410,9 +438,9 @@ def plan_order(ctx, record):
         posting = _ensure(ctx, record, action, depends_on=parent, skip_reason=skip)
         # What waited on the superseded version (a refund's credit memo) now waits
         # on this one, or it would wait forever on a posting that will never post.
-        Posting.objects.filter(
-            depends_on__in=[p for p in stale if p.action == action]
-        ).update(depends_on=posting)
+        superseded = [p for p in stale if p.action == action]
+        if superseded:
+            Posting.objects.filter(depends_on__in=superseded).update(depends_on=posting)
 
 
 def may_have_landed(posting):

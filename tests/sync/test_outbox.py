@@ -1,8 +1,6 @@
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection as db
 from django.utils import timezone
 
 from sync.models import Posting
@@ -12,6 +10,7 @@ from sync.outbox import (
     postings_recover_expired,
 )
 from sync.retry import MAX_ATTEMPTS, retry_delay
+from tests.concurrency import side_by_side
 from tests.factories import make_connection, make_posting
 
 S = Posting.Status
@@ -68,23 +67,13 @@ def test_concurrent_claimers_never_share_a_posting():
     conn = make_connection()
     for _ in range(60):
         make_posting(connection=conn)
-    claims, errors = [], []
+    claims = []
 
     def claim():
-        try:
-            while batch := postings_claim(connection_id=conn.pk, limit=7):
-                claims.append([p.pk for p in batch])
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            db.close()
+        while batch := postings_claim(connection_id=conn.pk, limit=7):
+            claims.append([p.pk for p in batch])
 
-    threads = [threading.Thread(target=claim) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert side_by_side(claim, 4) == []
     claimed = [pk for batch in claims for pk in batch]
     assert len(claimed) == len(set(claimed)) == 60
 

@@ -4,7 +4,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection as db
 
 from sync.intacct.ratelimit import (
     ConcurrencyLimiter,
@@ -14,6 +13,7 @@ from sync.intacct.ratelimit import (
 )
 from sync.models import ApiUsage
 from sync.throttle import DatabaseConcurrencyLimiter, DatabaseMeter, DatabaseRateLimiter
+from tests.concurrency import side_by_side
 from tests.factories import make_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,30 +107,20 @@ def test_an_expired_slot_lease_is_free_again():
 
 def test_threads_never_hold_more_slots_than_the_limit():
     conn = make_connection()
-    held, peak, lock, errors = [0], [0], threading.Lock(), []
+    held, peak, lock = [0], [0], threading.Lock()
 
     def work():
         cap = DatabaseConcurrencyLimiter(conn.pk, limit=2)
-        try:
-            for _ in range(5):
-                assert cap.acquire("co", timeout=30)
-                with lock:
-                    held[0] += 1
-                    peak[0] = max(peak[0], held[0])
-                with lock:
-                    held[0] -= 1
-                cap.release("co")
-        except Exception as exc:  # a thread cannot fail the test by itself
-            errors.append(exc)
-        finally:
-            db.close()
+        for _ in range(5):
+            assert cap.acquire("co", timeout=30)
+            with lock:
+                held[0] += 1
+                peak[0] = max(peak[0], held[0])
+            with lock:
+                held[0] -= 1
+            cap.release("co")
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert side_by_side(work, 4) == []
     assert peak[0] <= 2
 
 

@@ -15,7 +15,7 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 
-from commerce.deliveries import delivery_process
+from commerce.deliveries import deliveries_process
 from commerce.demo import demo_traffic
 from commerce.models import InboundDelivery, Source
 from commerce.sources.shopify import sign
@@ -66,14 +66,17 @@ class Command(BaseCommand):
             self.process_pending(source)
 
     def process_pending(self, source):
-        pending = (
+        pending = list(
             InboundDelivery.objects.filter(
                 source=source, status=InboundDelivery.Status.RECEIVED
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)
+            ).values_list("pk", flat=True)
         )
-        outcome = Counter(delivery_process(delivery_id=pk).status for pk in pending)
+        deliveries_process(source_id=source.pk)
+        outcome = Counter(
+            InboundDelivery.objects.filter(pk__in=pending).values_list(
+                "status", flat=True
+            )
+        )
         self.stdout.write(
             "Normalized: " + ", ".join(f"{k} {v}" for k, v in sorted(outcome.items()))
         )
