@@ -33,12 +33,14 @@ import pytest
 from django.db import connection as db
 from django_q.conf import Conf
 from django_q.models import OrmQ, Task
+from django_q.tasks import async_task
 
 from sandbox import make_app
 from sandbox.server import serve_in_thread
 from sync.models import Posting
 from sync.tasks import dispatch_due
 from sync.throttle import DatabaseConcurrencyLimiter, DatabaseRateLimiter
+from sync.wakes import EXECUTE
 from tests.factories import make_connection
 from tests.faults.conftest import (
     FINAL,
@@ -198,9 +200,28 @@ def two_clusters_post_the_demo_shop(sandbox, recorded_sandbox, clusters):
         arrivals.groups[cluster.process.pid] = label
     catalog_first(connection)
     demo_traffic(ORDERS)
+    executors_for_both_clusters(connection)
     wait_until_settled(connection, timeout=300)
     assert_exactly_once(sandbox, connection)
     return arrivals
+
+
+def executors_for_both_clusters(connection, *, tasks=10, timeout=120):
+    """Once the shop's invoices are due, queue more executor tasks than one cluster
+    holds. A cluster's pusher takes tasks ahead of its workers (django-q2's
+    queue_limit, workers squared: 2 running + 4 waiting), and with deliveries
+    normalized by one task per source there are few tasks in all: the coalesced
+    wakes alone may all land in one cluster, whose two workers then send the whole
+    shop (the connection's concurrency cap is two) while the other stays idle."""
+    due = Posting.objects.filter(
+        connection=connection, action="post_ar_invoice", status=Posting.Status.PENDING
+    )
+    deadline = time.monotonic() + timeout
+    while due.count() < ORDERS // 3:
+        assert time.monotonic() < deadline, "the shop's invoices were never planned"
+        time.sleep(0.2)
+    for _ in range(tasks):
+        async_task(EXECUTE, connection.pk)
 
 
 def assert_the_shared_limit_held(sandbox, arrivals):
