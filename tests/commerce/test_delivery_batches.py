@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils import timezone
 from django_q.models import OrmQ
 
+from commerce import deliveries
 from commerce.deliveries import deliveries_process, deliveries_redispatch
 from commerce.models import InboundDelivery, Source, SourceRecord
 from commerce.sources.shopify import sign
@@ -72,6 +73,21 @@ def test_a_busy_source_queues_one_task_not_one_per_webhook(post, shop):
     # The task has started: the next delivery queues the next one.
     post("customers/update", fixture_bytes("customers_create.json"))
     assert queued_tasks() == 2
+
+
+def test_a_task_hands_a_long_backlog_to_a_successor(post, shop, monkeypatch):
+    monkeypatch.setattr(deliveries, "DELIVERY_BATCH", 2)
+    monkeypatch.setattr(deliveries, "BATCHES_PER_TASK", 2)
+    for _ in range(5):
+        post("customers/create", fixture_bytes("customers_create.json"))
+    OrmQ.objects.all().delete()
+
+    assert deliveries_process(source_id=shop.pk) == 4
+    # The rest waits for the next task, queued by this one (other sources get a
+    # turn at the workers meanwhile).
+    assert queued_tasks() == 1
+    assert InboundDelivery.objects.filter(status="received").count() == 1
+    assert deliveries_process(source_id=shop.pk) == 1
 
 
 def test_one_bad_delivery_fails_alone_and_the_rest_of_its_batch_is_stored(post, shop):

@@ -71,7 +71,8 @@ class Command(BaseCommand):
                 source=source, status=InboundDelivery.Status.RECEIVED
             ).values_list("pk", flat=True)
         )
-        deliveries_process(source_id=source.pk)
+        while deliveries_process(source_id=source.pk):
+            pass  # a task stops after 25 batches of 200 (and queues a successor)
         outcome = Counter(
             InboundDelivery.objects.filter(pk__in=pending).values_list(
                 "status", flat=True
