@@ -53,8 +53,11 @@ def delivery_receive(*, source, topic, body, meta):
     delivery_id = delivery_id_for(meta, body)
     known = topic in shopify.TOPICS
     headers = {name: meta[key] for name, key in KEPT_HEADERS.items() if key in meta}
+    # In a request (autocommit) the insert commits by itself; inside a caller's
+    # transaction, a savepoint keeps a refused replay from spoiling it.
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with transaction.atomic():
+        with guard:
             delivery = InboundDelivery.objects.create(
                 source=source,
                 delivery_id=delivery_id,

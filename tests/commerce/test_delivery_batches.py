@@ -228,3 +228,28 @@ def test_two_tasks_of_one_source_never_normalize_the_same_delivery(shop):
         ("processed", 1)
     }
     assert SourceRecord.objects.filter(kind="customer").count() == 450
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replay_in_autocommit_is_answered_as_a_duplicate(client, shop):
+    # As in production: no transaction around the request, so the insert commits
+    # by itself and the replay's refused insert leaves the connection usable.
+    body = fixture_bytes("customers_create.json")
+    headers = {
+        "X-Shopify-Topic": "customers/create",
+        "X-Shopify-Hmac-Sha256": sign(SECRET, body),
+        "X-Shopify-Webhook-Id": "replayed-1",
+    }
+    answers = [
+        client.post(
+            f"/webhooks/shopify/{shop.slug}/",
+            data=body,
+            content_type="application/json",
+            headers=headers,
+        ).json()["status"]
+        for _ in range(2)
+    ]
+
+    assert answers == ["accepted", "duplicate"]
+    assert InboundDelivery.objects.count() == 1
+    assert queued_tasks() == 1
