@@ -418,6 +418,29 @@ def test_invoice_adjustment_and_reversal(gateway, sandbox, creds):
     assert twice.findtext("status") == "failure"
 
 
+def adjustment_of(invoice_no):
+    return (
+        "<create_aradjustment><customerid>WEB-GUEST</customerid>"
+        "<datecreated><year>2025</year><month>07</month><day>02</day></datecreated>"
+        f"<adjustmentno>CM-{invoice_no}</adjustmentno><invoiceno>{invoice_no}</invoiceno>"
+        "<aradjustmentitems><lineitem><glaccountno>4950</glaccountno><amount>-25</amount>"
+        "</lineitem></aradjustmentitems></create_aradjustment>"
+    )
+
+
+def test_an_adjustment_must_name_an_invoice_that_exists(gateway):
+    ok(results(gateway(INVOICE))[0])
+
+    refused = results(gateway(adjustment_of("INV-404")))[0]
+
+    assert refused.findtext("status") == "failure"
+    assert "INV-404" in refused.findtext("errormessage/error/description2")
+    # The query filter's equality, not only the exact text, finds the invoice.
+    numbered = INVOICE.replace("INV-9", "1042")
+    ok(results(gateway(numbered))[0])
+    ok(results(gateway(adjustment_of("01042")))[0])
+
+
 def test_generic_read_returns_line_items(gateway):
     key = ok(results(gateway(INVOICE))[0]).findtext("key")
     row = ok(
