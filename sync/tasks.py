@@ -16,7 +16,7 @@ from commerce.models import SourceRecord
 from .models import Connection
 from .outbox import connections_with_due_work, postings_recover_expired
 from .services.execution import postings_execute
-from .services.planning import context_for, plan_prefetch, record_plan
+from .services.planning import context_for, marks_write, plan_prefetch, record_plan
 from .services.runs import connection_plan, kind_rank, records_to_plan, runs_finish
 from .wakes import EXECUTE, PLAN, wake, woken
 
@@ -55,17 +55,24 @@ def plan_record(record_id):
 def _plan_all(connection, records):
     """Plan ``records`` read ahead together; returns whether any posting is new."""
     ctx = context_for(connection)
+    ctx.marks = []
     plan_prefetch(ctx, records)
     planned = False
-    for record in records:
-        try:
-            planned |= bool(record_plan(ctx=ctx, record=record))
-        except OperationalError as exc:
-            if "deadlock" not in str(exc):
-                raise  # the dispatcher plans what is left unplanned
-            # What the aborted transaction made is gone: a fresh context forgets it.
-            ctx = context_for(connection)
-            planned |= bool(_plan_with_retries(connection, record))
+    try:
+        for record in records:
+            try:
+                planned |= bool(record_plan(ctx=ctx, record=record))
+            except OperationalError as exc:
+                if "deadlock" not in str(exc):
+                    raise  # the dispatcher plans what is left unplanned
+                # What the aborted transaction made is gone: a fresh context
+                # forgets it (the marks of records planned before it are kept).
+                marks_write(ctx)
+                ctx = context_for(connection)
+                ctx.marks = []
+                planned |= bool(_plan_with_retries(connection, record))
+    finally:
+        marks_write(ctx)
     return planned
 
 

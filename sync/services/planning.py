@@ -59,6 +59,10 @@ class PlanContext:
     #: wins, by the unique idempotency key, and record_plan plans the record again).
     unplanned: set = field(default_factory=set)
 
+    #: A batch planner's PlanMarks, written together by ``marks_write``; None
+    #: writes each as its record is planned.
+    marks: list | None = None
+
     def forget(self, *, since):
         """After a rolled-back planning attempt: drop what it made and everything
         read ahead (records it stored, postings it believed missing)."""
@@ -117,7 +121,7 @@ def record_plan(*, ctx, record):
     before = len(ctx.created)
     try:
         with transaction.atomic():
-            _plan_newest(ctx, record, planner, before)
+            unmarked = _plan_newest(ctx, record, planner, before)
     except IntegrityError:
         if not ctx.unplanned:
             raise
@@ -125,19 +129,36 @@ def record_plan(*, ctx, record):
         # (its unique key refused ours): plan the record again, looking each up.
         ctx.forget(since=before)
         with transaction.atomic():
-            _plan_newest(ctx, record, planner, before)
+            unmarked = _plan_newest(ctx, record, planner, before)
+    if unmarked:  # planned, and committed: a batch planner writes its mark later
+        ctx.marks.append(PlanMark(connection=ctx.connection, source_record=record))
     return ctx.created[before:]
 
 
 def _plan_newest(ctx, record, planner, before):
+    """Plan ``record`` if it is its newest version; returns whether it still needs
+    a PlanMark, which a batch planner writes after the commit (``ctx.marks``)."""
     newest = _newest_version_locked(record)
-    if newest == record.version and planner(ctx, record) is not DEFER:
-        own = any(p.source_record_id == record.pk for p in ctx.created[before:])
-        if not own:  # a posting of its own already marks a record planned
-            PlanMark.objects.bulk_create(
-                [PlanMark(connection=ctx.connection, source_record=record)],
-                ignore_conflicts=True,
-            )
+    if newest != record.version or planner(ctx, record) is DEFER:
+        return False
+    if any(p.source_record_id == record.pk for p in ctx.created[before:]):
+        return False  # a posting of its own already marks a record planned
+    if ctx.marks is not None:
+        return True
+    PlanMark.objects.bulk_create(
+        [PlanMark(connection=ctx.connection, source_record=record)],
+        ignore_conflicts=True,
+    )
+    return False
+
+
+def marks_write(ctx):
+    """Write the PlanMarks a batch planner collected (``PlanContext.marks``) in one
+    insert. A mark only saves planning again: lost in a crash before this, its
+    record is planned again, to the same postings (none, for a summary order)."""
+    if ctx.marks:
+        PlanMark.objects.bulk_create(ctx.marks, ignore_conflicts=True)
+        ctx.marks = []
 
 
 # Every stored version of one record, for the lock planners of that record share.

@@ -12,7 +12,7 @@ from commerce.models import SourceRecord
 from ..models import PlanMark, Posting, SyncRun
 from ..outbox import postings_recover_expired
 from .execution import postings_execute
-from .planning import context_for, plan_prefetch, record_plan
+from .planning import context_for, marks_write, plan_prefetch, record_plan
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +59,17 @@ def kind_rank(kind):
 def connection_plan(*, connection, run=None):
     """Plan every unplanned record of the connection, dependencies first."""
     ctx = context_for(connection, run=run)
+    ctx.marks = []
     pending = list(records_to_plan(connection=connection))
     pending.sort(key=lambda r: kind_rank(r.kind))
     for start in range(0, len(pending), PLAN_BATCH):
         batch = pending[start : start + PLAN_BATCH]
         plan_prefetch(ctx, batch)
-        for record in batch:
-            record_plan(ctx=ctx, record=record)
+        try:
+            for record in batch:
+                record_plan(ctx=ctx, record=record)
+        finally:
+            marks_write(ctx)  # the planned ones' marks, even if one record failed
     return ctx.created
 
 

@@ -178,3 +178,28 @@ def test_an_edited_order_adjusts_by_what_its_earlier_version_contributed(
     # The cancellation takes out exactly what the order contributed, nothing else.
     assert member.external_id == "1001"
     assert (member.net_sales, member.tax) == (-held.net_sales, -held.tax)
+
+
+def test_summary_orders_are_marked_planned_in_one_insert_per_batch(
+    summary_connection,
+):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from sync.models import PlanMark
+    from sync.services.runs import connection_plan, records_to_plan
+
+    conn = summary_connection
+    store(conn, *[web_order(f"{3000 + n}") for n in range(30)])
+
+    with CaptureQueriesContext(db) as queries:
+        assert connection_plan(connection=conn) == []  # no posting of their own
+
+    inserts = [
+        q
+        for q in queries
+        if q["sql"].startswith("INSERT") and "sync_planmark" in q["sql"]
+    ]
+    assert len(inserts) == 1
+    assert PlanMark.objects.filter(connection=conn).count() == 30
+    assert not records_to_plan(connection=conn).exists()
