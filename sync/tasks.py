@@ -16,7 +16,8 @@ from commerce.models import SourceRecord
 from .models import Connection
 from .outbox import connections_with_due_work, postings_recover_expired
 from .services.execution import postings_execute
-from .services.planning import context_for, marks_write, plan_prefetch, record_plan
+from .services.plan_context import context_for, marks_write
+from .services.planning import plan_prefetch, record_plan
 from .services.runs import connection_plan, kind_rank, records_to_plan, runs_finish
 from .wakes import EXECUTE, PLAN, wake, woken
 

@@ -9,21 +9,25 @@ Dependencies (customer before its invoice, invoice before its credit memo) are
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db import connection as db
 
 from commerce.models import SourceRecord
 from commerce.records import NormalizedRecord, records_store
 from mappings.engine import map_record
 from mappings.models import Action, OwnershipRule
-from mappings.selectors import mapping_rules
 
 from ..intacct.objects import registry
 from ..models import PlanMark, Posting, PostingAttempt
 from ..payloads import client_action
 from .failures import failure_record, failures_supersede_one
+from .plan_context import (
+    business_date,
+    is_final,
+    newest_version_locked,
+    policy_for,
+    source_identity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,77 +38,9 @@ INTACCT_OBJECT = {
     if action != Action.REVERSE_OR_VOID
 }
 DOCUMENT_ACTIONS = (Action.POST_SALES_ORDER, Action.POST_AR_INVOICE)
-PAID = {"paid", "partially_refunded", "refunded"}
 #: A planner's answer for "not yet": plan this record again later (the dispatcher's
 #: backlog sweep will), e.g. a refund whose invoice is not planned yet.
 DEFER = object()
-
-
-@dataclass
-class PlanContext:
-    connection: object
-    rules: object
-    run: object = None
-    created: list = field(default_factory=list)
-    #: Postings this context created or found, by idempotency key (a repeat buyer's
-    #: customer posting is looked up once per planning pass, not once per order).
-    known: dict = field(default_factory=dict)
-    #: Read ahead for a batch of records (``plan_prefetch``): the newest customer
-    #: record by (source id, external id), and the orders known to have no document
-    #: posting of any version.
-    customers: dict = field(default_factory=dict)
-    without_documents: set = field(default_factory=set)
-    #: Records that had no posting of their own when read: their postings are
-    #: inserted without a lookup or a savepoint (a concurrent planner's row still
-    #: wins, by the unique idempotency key, and record_plan plans the record again).
-    unplanned: set = field(default_factory=set)
-
-    #: A batch planner's PlanMarks, written together by ``marks_write``; None
-    #: writes each as its record is planned.
-    marks: list | None = None
-
-    def forget(self, *, since):
-        """After a rolled-back planning attempt: drop what it made and everything
-        read ahead (records it stored, postings it believed missing)."""
-        del self.created[since:]
-        self.known.clear()
-        self.customers.clear()
-        self.without_documents.clear()
-        self.unplanned.clear()
-
-
-def source_identity(record):
-    return f"{record.source_id}/{record.kind}/{record.external_id}"
-
-
-def policy_for(rules, channel):
-    """The posting policy of ``channel``, else the catch-all (blank channel) one."""
-    by_channel = {p["channel"]: p for p in rules.policies}
-    return by_channel.get(channel or "") or by_channel.get("")
-
-
-def is_final(order, finality):
-    if order.get("cancelled_at"):
-        return False
-    if finality == "paid":
-        return order.get("financial_status") in PAID
-    if finality == "fulfilled":
-        return order.get("fulfillment_status") == "fulfilled"
-    return bool(order.get("closed_at"))
-
-
-def business_date(payload):
-    stamp = payload.get("processed_at") or payload.get("created_at") or ""
-    try:
-        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()
-    except ValueError:
-        return None
-
-
-def context_for(connection, *, run=None):
-    if connection.mapping_set_id is None:
-        raise ValueError(f"connection {connection.slug} has no mapping set")
-    return PlanContext(connection, mapping_rules(connection.mapping_set), run)
 
 
 def record_plan(*, ctx, record):
@@ -138,7 +74,7 @@ def record_plan(*, ctx, record):
 def _plan_newest(ctx, record, planner, before):
     """Plan ``record`` if it is its newest version; returns whether it still needs
     a PlanMark, which a batch planner writes after the commit (``ctx.marks``)."""
-    newest = _newest_version_locked(record)
+    newest = newest_version_locked(record)
     if newest != record.version or planner(ctx, record) is DEFER:
         return False
     if any(p.source_record_id == record.pk for p in ctx.created[before:]):
@@ -150,36 +86,6 @@ def _plan_newest(ctx, record, planner, before):
         ignore_conflicts=True,
     )
     return False
-
-
-def marks_write(ctx):
-    """Write the PlanMarks a batch planner collected (``PlanContext.marks``) in one
-    insert. A mark only saves planning again: lost in a crash before this, its
-    record is planned again, to the same postings (none, for a summary order)."""
-    if ctx.marks:
-        PlanMark.objects.bulk_create(ctx.marks, ignore_conflicts=True)
-        ctx.marks = []
-
-
-# Every stored version of one record, for the lock planners of that record share.
-VERSIONS_SQL = (
-    "SELECT version FROM commerce_sourcerecord"
-    " WHERE source_id = %s AND kind = %s AND external_id = %s"
-)
-
-
-def _newest_version_locked(record):
-    """The newest stored version of ``record``, with its versions locked until the
-    transaction ends (SQLite's write lock serializes planners there). Raw SQL:
-    it runs once per record planned, and the ORM's query building cost more CPU
-    than the query (issue 7 bench)."""
-    locking = db.features.has_select_for_update
-    with db.cursor() as cursor:
-        cursor.execute(
-            VERSIONS_SQL + (" FOR UPDATE" if locking else ""),
-            [record.source_id, record.kind, record.external_id],
-        )
-        return max(version for (version,) in cursor.fetchall())
 
 
 def plan_prefetch(ctx, records):

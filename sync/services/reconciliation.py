@@ -23,7 +23,7 @@ from mappings.selectors import mapping_rules
 
 from ..clients import client_for
 from ..models import Posting, ReconciliationResult, SummaryEntry, SummaryMember
-from .planning import business_date, is_final
+from .plan_context import business_date, is_final
 from .summary import TAX_ACCOUNTS_MAP, _Orders, latest_records
 from .summary_amounts import ZERO, cents, money, order_channel
 

@@ -34,7 +34,8 @@ from mappings.models import Action, OwnershipRule
 from ..intacct.constants import FIND_BATCH
 from ..models import AuditEvent, Failure, Posting, SyncRun
 from .failures import ResolutionError, failure_retry
-from .planning import context_for, record_plan, source_identity
+from .plan_context import context_for, source_identity
+from .planning import record_plan
 
 S = Posting.Status
 UPDATABLE = {Action.UPSERT_CUSTOMER, Action.UPSERT_ITEM}

@@ -12,7 +12,8 @@ from commerce.models import SourceRecord
 from ..models import PlanMark, Posting, SyncRun
 from ..outbox import postings_recover_expired
 from .execution import postings_execute
-from .planning import context_for, marks_write, plan_prefetch, record_plan
+from .plan_context import context_for, marks_write
+from .planning import plan_prefetch, record_plan
 
 log = logging.getLogger(__name__)
 

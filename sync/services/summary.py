@@ -49,7 +49,7 @@ from ..models import (
     SummaryMember,
 )
 from .failures import failure_record, failure_retry
-from .planning import business_date, is_final
+from .plan_context import business_date, is_final
 from .summary_amounts import (
     ZERO,
     cents,

@@ -142,7 +142,8 @@ def test_a_refund_waiting_on_a_superseded_invoice_follows_the_new_version(
     connection, sandbox, transport
 ):
     from commerce.records import NormalizedRecord
-    from sync.services.planning import context_for, record_plan
+    from sync.services.plan_context import context_for
+    from sync.services.planning import record_plan
 
     store(connection, a_customer("C-1"), an_order("O-1", customer={"id": "C-1"}))
     ctx = context_for(connection)

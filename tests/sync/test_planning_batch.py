@@ -7,7 +7,8 @@ from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
 from sync.models import Posting
-from sync.services.planning import context_for, plan_prefetch, record_plan
+from sync.services.plan_context import context_for
+from sync.services.planning import plan_prefetch, record_plan
 from sync.services.runs import connection_plan, records_to_plan
 from tests.sync.conftest import a_customer, an_order, store
 
