@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from intacct_hub.rows import row_insert
+
 from .convert import MappingError
 from .models import InboundDelivery, Source, SourceRecord
 from .records import records_store
@@ -45,20 +47,6 @@ def delivery_id_for(meta, body):
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-# Raw SQL: it runs for every webhook, where the ORM's create() cost more CPU than
-# the statement (issue 7 bench). A replay's insert does nothing (the unique
-# source and delivery id), so no savepoint is needed even inside a transaction.
-# The columns given, in the statement's order (the rest take their defaults).
-RECEIVE_COLUMNS = ["source", "delivery_id", "topic", "headers", "body", "status"]
-RECEIVE_COLUMNS.append("received_at")
-RECEIVE_SQL = (
-    "INSERT INTO commerce_inbounddelivery (source_id, delivery_id, topic, headers,"
-    " body, status, error, attempts, records_stored, received_at)"
-    " VALUES (%s, %s, %s, %s, %s, %s, '', 0, 0, %s)"
-    " ON CONFLICT (source_id, delivery_id) DO NOTHING RETURNING id"
-)
-
-
 def delivery_receive(*, source, topic, body, meta):
     """Store a verified delivery once; return (delivery, created).
 
@@ -74,26 +62,15 @@ def delivery_receive(*, source, topic, body, meta):
         status=(
             InboundDelivery.Status.RECEIVED if known else InboundDelivery.Status.IGNORED
         ),
-        received_at=timezone.now(),
     )
-    fields = (InboundDelivery._meta.get_field(name) for name in RECEIVE_COLUMNS)
-    values = [
-        f.get_db_prep_save(getattr(delivery, f.attname), connection) for f in fields
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(RECEIVE_SQL, values)
-        row = cursor.fetchone()
-    if row is None:
-        # A replay (or the same delivery racing in on another connection): the
-        # stored row stands. Insert first: replays are rare, a lookup before every
-        # insert is not.
+    # Insert first: replays are rare, a lookup before every insert is not. A replay
+    # (or the same delivery racing in on another connection) inserts nothing, and
+    # the stored row stands; no error, so no savepoint even inside a transaction.
+    if not row_insert(delivery, unique=("source_id", "delivery_id")):
         existing = InboundDelivery.objects.get(
             source=source, delivery_id=delivery.delivery_id
         )
         return existing, False
-    delivery.pk = row[0]
-    delivery._state.adding = False
-    delivery._state.db = connection.alias
     if known:
         # After the commit: the task must be able to see this delivery.
         transaction.on_commit(lambda: processing_queue(source.pk))

@@ -14,6 +14,10 @@ from ..models import PlanMark
 PAID = {"paid", "partially_refunded", "refunded"}
 
 
+class ReadAheadStale(Exception):
+    """A posting read ahead as missing was planned meanwhile by another worker."""
+
+
 @dataclass
 class PlanContext:
     connection: object

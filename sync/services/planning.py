@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 
 from commerce.models import SourceRecord
 from commerce.records import NormalizedRecord, records_store
+from intacct_hub.rows import row_insert
 from mappings.engine import map_record
 from mappings.models import Action, OwnershipRule
 
@@ -22,6 +23,7 @@ from ..models import PlanMark, Posting, PostingAttempt
 from ..payloads import client_action
 from .failures import failure_record, failures_supersede_one
 from .plan_context import (
+    ReadAheadStale,
     business_date,
     is_final,
     newest_version_locked,
@@ -58,11 +60,11 @@ def record_plan(*, ctx, record):
     try:
         with transaction.atomic():
             unmarked = _plan_newest(ctx, record, planner, before)
-    except IntegrityError:
+    except (ReadAheadStale, IntegrityError):
         if not ctx.unplanned:
             raise
         # A posting read ahead as missing was inserted meanwhile by another planner
-        # (its unique key refused ours): plan the record again, looking each up.
+        # (found by its unique key): plan the record again, looking each up.
         ctx.forget(since=before)
         with transaction.atomic():
             unmarked = _plan_newest(ctx, record, planner, before)
@@ -167,14 +169,13 @@ def _ensure(
         payload=mapped.body(),
         mapping_version=mapped.mapping_version,
     )
-    if record.pk in ctx.unplanned:
-        posting.save()  # nothing was there when read ahead: see PlanContext.unplanned
-    else:
-        try:
-            with transaction.atomic():
-                posting.save()
-        except IntegrityError:  # planned concurrently by another worker: same key
-            return Posting.objects.get(idempotency_key=key)
+    # One statement, no savepoint: a row with this key already there (planned
+    # meanwhile by another worker) is left as it is, without an error.
+    if not row_insert(posting, unique=("idempotency_key",)):
+        if record.pk in ctx.unplanned:
+            # It was missing when read ahead: what else was read ahead may be stale.
+            raise ReadAheadStale(key)
+        return Posting.objects.get(idempotency_key=key)
     ctx.created.append(posting)
     ctx.known[key] = posting
     if skip_reason:
