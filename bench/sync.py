@@ -176,7 +176,8 @@ def run(args, mode):
         started, cpu = time.perf_counter(), time.process_time()
         webhooks = deliver(source, requests)
         tomorrow = dt.date.today() + dt.timedelta(days=1)
-        ledger_sync(connection=connection, until=tomorrow)
+        # As many executors as the cap lets send at once, as that many workers would.
+        ledger_sync(connection=connection, until=tomorrow, workers=args.concurrency)
         seconds = time.perf_counter() - started
         cpu_seconds = time.process_time() - cpu
         sandbox_cpu = cpu_seconds_of(sandbox.pid) - sandbox_cpu

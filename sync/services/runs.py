@@ -3,7 +3,10 @@ is due. ``sync_once`` is the synchronous form used by scripts, demos and tests; 
 django-q2 tasks in ``sync.tasks`` do the same work in the background."""
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
+from django import db
 from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.utils import timezone
 
@@ -92,8 +95,15 @@ def runs_finish():
     return finished
 
 
-def sync_once(*, connection, user=None, max_passes=1000, **client_options):
-    """Plan, then execute until nothing is due; returns the SyncRun."""
+def sync_once(*, connection, user=None, max_passes=1000, workers=1, **client_options):
+    """Plan, then execute until nothing is due; returns the SyncRun.
+
+    ``workers`` executors claim and send side by side, each on its own thread and
+    database connection, as that many worker processes would: up to the
+    connection's concurrency cap they have requests in flight at once. In one
+    process they share one interpreter lock, so this overlaps waiting on Intacct
+    and the database, not the hub's own CPU.
+    """
     run = SyncRun.objects.create(
         connection=connection,
         kind=SyncRun.Kind.INCREMENTAL,
@@ -104,15 +114,61 @@ def sync_once(*, connection, user=None, max_passes=1000, **client_options):
     created = connection_plan(connection=connection, run=run)
     run.planned = len(created)
     run.save(update_fields=["planned"])
-    for _ in range(max_passes):
-        postings_recover_expired()
-        report = postings_execute(
-            connection_id=connection.pk, worker=f"sync-once-{run.pk}", **client_options
-        )
-        if report.paused or report.claimed == 0:
-            break
+    team = _Executors(connection, max_passes, client_options)
+    names = [f"sync-once-{run.pk}-{n}" for n in range(1, workers + 1)]
+    if workers == 1:
+        team.execute_until_idle(names[0])
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="sync-once") as pool:
+            passes = [pool.submit(team.on_own_connection, name) for name in names]
+            for executed in passes:
+                executed.result()  # an executor's error is the caller's
     run.refresh_from_db()
     run.status = SyncRun.Status.DONE
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "finished_at"])
     return run
+
+
+class _Executors:
+    """The executors of one ``sync_once``. One stops when it finds nothing due and
+    no other is in the middle of a pass; while one is, what it settles may make
+    more due (a credit memo once its invoice is posted), so the idle one waits for
+    that pass to end and looks again."""
+
+    def __init__(self, connection, max_passes, client_options):
+        self.connection = connection
+        self.max_passes = max_passes
+        self.client_options = client_options
+        self.in_pass = 0
+        self.pass_ended = threading.Condition()
+
+    def on_own_connection(self, worker):
+        """``execute_until_idle`` on this thread's own database connection."""
+        try:
+            self.execute_until_idle(worker)
+        finally:
+            db.connections.close_all()
+
+    def execute_until_idle(self, worker):
+        for _ in range(self.max_passes):
+            postings_recover_expired()
+            with self.pass_ended:
+                self.in_pass += 1
+            try:
+                report = postings_execute(
+                    connection_id=self.connection.pk,
+                    worker=worker,
+                    **self.client_options,
+                )
+            finally:
+                with self.pass_ended:
+                    self.in_pass -= 1
+                    self.pass_ended.notify_all()
+            if report.paused:
+                return
+            if report.claimed == 0:
+                with self.pass_ended:
+                    if self.in_pass == 0:
+                        return
+                    self.pass_ended.wait(timeout=5)

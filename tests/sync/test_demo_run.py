@@ -36,10 +36,15 @@ def intacct(sandbox, connection):
     return sandbox.counts()[connection.company_id]
 
 
-def test_detail_mode_posts_each_document_exactly_once(connection, sandbox, transport):
+# Two executors side by side (``workers=2``, as two worker processes would) must
+# post exactly what one does.
+@pytest.mark.parametrize("workers", [1, 2])
+def test_detail_mode_posts_each_document_exactly_once(
+    connection, sandbox, transport, workers
+):
     connection = demo_connection(connection, mode="detail")
     before = intacct(sandbox, connection)
-    ledger_sync(connection=connection, http_transport=transport)
+    ledger_sync(connection=connection, http_transport=transport, workers=workers)
     expected = expected_detail_run()
 
     assert expected.unknown_sku and expected.guests  # the demo's odd orders are in

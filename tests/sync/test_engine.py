@@ -1,6 +1,7 @@
 """The pipeline end to end against the sandbox: plan, post, and post exactly once."""
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from sync.models import ExternalRef, Failure, Posting, PostingAttempt
 from sync.services.runs import sync_once
@@ -198,3 +199,8 @@ def test_a_429_storm_never_sends_a_posting_to_the_failure_queue(
     postings_execute(connection_id=connection.pk, http_transport=transport)
     customer.refresh_from_db()
     assert customer.status == S.POSTED and customer.result_key
+
+
+def test_sync_once_command_refuses_fewer_than_one_worker():
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("sync_once", workers=0)

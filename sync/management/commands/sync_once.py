@@ -11,8 +11,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--connection", help="slug or name (default: all active)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="executors sending side by side, as worker processes would (each "
+            "connection's concurrency cap still applies)",
+        )
 
-    def handle(self, *args, connection=None, **options):
+    def handle(self, *args, connection=None, workers=1, **options):
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
         connections = Connection.objects.filter(active=True, mapping_set__isnull=False)
         if connection:
             connections = connections.filter(slug=connection) | connections.filter(
@@ -21,7 +30,8 @@ class Command(BaseCommand):
             if not connections.exists():
                 raise CommandError(f"no active connection {connection!r} with mappings")
         for conn in connections:
-            run = ledger_sync(connection=conn)  # detail postings and due summaries
+            # Detail postings and due summaries.
+            run = ledger_sync(connection=conn, workers=workers)
             conn.refresh_from_db()
             state = f" (paused: {conn.pause_reason})" if conn.paused_at else ""
             self.stdout.write(
