@@ -6,6 +6,8 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from intacct_hub.rows import rows_insert
+
 from .models import SourceRecord, content_hash
 from .schema import SCHEMA_VERSION
 from .signals import record_stored, records_stored
@@ -124,7 +126,7 @@ def _store(source, records):
         state.versions[digest] = (None, row.version)
         state.latest_version, state.latest_at = row.version, at or state.latest_at
         results.append(row)
-    created = SourceRecord.objects.bulk_create(new_rows)
+    created = rows_insert(new_rows)  # not bulk_create: see intacct_hub/rows.py
     transaction.on_commit(lambda: _announce(created))
     return [
         r if isinstance(r, StoreResult) else _result(r, "created", r.version, r.pk)

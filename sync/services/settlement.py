@@ -17,6 +17,7 @@ from django.db import connection as db
 from django.db.models import F
 from django.utils import timezone
 
+from intacct_hub.rows import rows_insert
 from mappings.models import Action
 
 from .. import intacct
@@ -104,7 +105,7 @@ def _settle_confirmed(confirmed, excerpt, duration_ms, report):
             _attempt(posting, excerpt, duration_ms, result)
             for posting, result in confirmed
         ]
-        PostingAttempt.objects.bulk_create(attempts)
+        rows_insert(attempts)  # not bulk_create: see intacct_hub/rows.py
         for posting, result in confirmed:
             posting.result_key, posting.result_id = result.key or "", result.id or ""
             posting.set_status(S.POSTED, save=False)  # raises unless allowed
