@@ -38,16 +38,7 @@ def mapping_rules(mapping_set):
         )
         for vm in mapping_set.value_maps.prefetch_related("entries")
     }
-    ownership = {
-        rule.object_type: Ownership(
-            object_type=rule.object_type,
-            master=rule.master,
-            hub_may=rule.hub_may,
-            identity_order=tuple(rule.identity_order or ()),
-            intacct_owned_fields=tuple(rule.intacct_owned_fields or ()),
-        )
-        for rule in mapping_set.ownership_rules.all()
-    }
+    ownership = _ownership(mapping_set)
     policies = tuple(
         _policy_dict(policy) for policy in mapping_set.posting_policies.all()
     )
@@ -59,6 +50,30 @@ def mapping_rules(mapping_set):
         ownership=ownership,
         policies=policies,
     )
+
+
+def ownership_rules(mapping_set):
+    """Only the ownership rules of ``mapping_set``, in one query: all the executor
+    reads (``ownership_for``). Loading every rule, five queries, on each of its
+    passes cost a tenth of its CPU (issue 7 bench)."""
+    return MappingRules(
+        name=mapping_set.name,
+        version=mapping_set.version,
+        ownership=_ownership(mapping_set),
+    )
+
+
+def _ownership(mapping_set):
+    return {
+        rule.object_type: Ownership(
+            object_type=rule.object_type,
+            master=rule.master,
+            hub_may=rule.hub_may,
+            identity_order=tuple(rule.identity_order or ()),
+            intacct_owned_fields=tuple(rule.intacct_owned_fields or ()),
+        )
+        for rule in mapping_set.ownership_rules.all()
+    }
 
 
 def _policy_dict(policy):

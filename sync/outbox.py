@@ -57,10 +57,12 @@ def postings_claim(*, connection_id, limit, worker="worker", now=None):
             attempt_count=F("attempt_count") + 1,
             updated_at=now,
         )
+    # Sending reads the record's identity and version, never its payload (the whole
+    # order, slow to decode): a deferred field still loads if something asks.
     return list(
-        Posting.objects.filter(leased_by=token, status=S.IN_FLIGHT).select_related(
-            "source_record"
-        )
+        Posting.objects.filter(leased_by=token, status=S.IN_FLIGHT)
+        .select_related("source_record")
+        .defer("source_record__payload")
     )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from mappings.models import Action, OwnershipRule
-from mappings.selectors import mapping_rules
+from mappings.selectors import ownership_rules
 
 from .. import intacct
 from ..clients import client_for
@@ -79,7 +79,7 @@ def postings_execute(
     report.claimed = len(claimed)
     if not claimed:
         return report
-    rules = mapping_rules(connection.mapping_set) if connection.mapping_set else None
+    rules = ownership_rules(connection.mapping_set) if connection.mapping_set else None
     groups = _groups(claimed, rules, report)
     http_log = []
     client_options.setdefault("deadline", send_by)
