@@ -17,8 +17,15 @@ from .models import Connection
 from .outbox import connections_with_due_work, postings_recover_expired
 from .services.execution import postings_execute
 from .services.plan_context import context_for, marks_write
-from .services.planning import plan_prefetch, record_plan
-from .services.runs import connection_plan, kind_rank, records_to_plan, runs_finish
+from .services.planning import plan_prefetch, record_plan, records_plan_together
+from .services.runs import (
+    PLAN_TOGETHER,
+    chunks,
+    connection_plan,
+    kind_rank,
+    records_to_plan,
+    runs_finish,
+)
 from .wakes import EXECUTE, PLAN, wake, woken
 
 log = logging.getLogger(__name__)
@@ -60,20 +67,32 @@ def _plan_all(connection, records):
     plan_prefetch(ctx, records)
     planned = False
     try:
-        for record in records:
-            try:
-                planned |= bool(record_plan(ctx=ctx, record=record))
-            except OperationalError as exc:
-                if "deadlock" not in str(exc):
-                    raise  # the dispatcher plans what is left unplanned
-                # What the aborted transaction made is gone: a fresh context
-                # forgets it (the marks of records planned before it are kept).
-                marks_write(ctx)
-                ctx = context_for(connection)
-                ctx.marks = []
-                planned |= bool(_plan_with_retries(connection, record))
+        for together in chunks(records, PLAN_TOGETHER):
+            created = records_plan_together(ctx, together)
+            if created is not None:
+                planned |= bool(created)
+                continue
+            planned |= _plan_each(connection, ctx, together)
     finally:
         marks_write(ctx)
+    return planned
+
+
+def _plan_each(connection, ctx, records):
+    """One record at a time, each in its own transaction; returns whether any
+    posting is new."""
+    planned = False
+    for record in records:
+        before = len(ctx.created)
+        try:
+            planned |= bool(record_plan(ctx=ctx, record=record))
+        except OperationalError as exc:
+            if "deadlock" not in str(exc):
+                raise  # the dispatcher plans what is left unplanned
+            # What the aborted transaction made is gone: the context forgets it
+            # (the marks of records planned before it are kept).
+            ctx.forget(since=before)
+            planned |= bool(_plan_with_retries(connection, record))
     return planned
 
 

@@ -112,3 +112,28 @@ def newest_version_locked(record):
             [record.source_id, record.kind, record.external_id],
         )
         return max(version for (version,) in cursor.fetchall())
+
+
+def newest_versions_locked(records):
+    """``newest_version_locked`` for many records in one statement: the newest
+    stored version of each, by (source id, kind, external id). Rows are locked in
+    id order, so two batches that share records wait for each other instead of
+    deadlocking."""
+    identities = sorted({(r.source_id, r.kind, r.external_id) for r in records})
+    if not identities:
+        return {}
+    placeholders = ", ".join(["(%s, %s, %s)"] * len(identities))  # values go apart
+    sql = (
+        "SELECT source_id, kind, external_id, version"  # noqa: S608
+        " FROM commerce_sourcerecord"
+        f" WHERE (source_id, kind, external_id) IN ({placeholders}) ORDER BY id"
+    )
+    if db.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with db.cursor() as cursor:
+        cursor.execute(sql, [value for identity in identities for value in identity])
+        newest = {}
+        for source_id, kind, external_id, version in cursor.fetchall():
+            key = (source_id, kind, external_id)
+            newest[key] = max(version, newest.get(key, version))
+    return newest

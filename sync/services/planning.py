@@ -27,6 +27,7 @@ from .plan_context import (
     business_date,
     is_final,
     newest_version_locked,
+    newest_versions_locked,
     policy_for,
     source_identity,
 )
@@ -73,10 +74,41 @@ def record_plan(*, ctx, record):
     return ctx.created[before:]
 
 
-def _plan_newest(ctx, record, planner, before):
-    """Plan ``record`` if it is its newest version; returns whether it still needs
-    a PlanMark, which a batch planner writes after the commit (``ctx.marks``)."""
-    newest = newest_version_locked(record)
+def records_plan_together(ctx, records):
+    """Plan ``records`` (read ahead by ``plan_prefetch``) in one transaction: one
+    statement locks all their versions, one commit ends it. Returns the postings
+    created, or None when they must be planned one by one (``record_plan``), of
+    which nothing here was kept: a record failed to plan (its error is then
+    raised on its own), a deadlock, or a posting read ahead as missing was
+    planned meanwhile. Cheaper per record by three statements (issue 7 bench)."""
+    before, marked = len(ctx.created), []
+    try:
+        with transaction.atomic():
+            newest = newest_versions_locked(records)
+            for record in records:
+                planner = PLANNERS.get(record.kind)
+                if planner is None or record.is_tombstone and record.kind != "order":
+                    continue
+                identity = (record.source_id, record.kind, record.external_id)
+                start = len(ctx.created)
+                if _plan_newest(ctx, record, planner, start, newest.get(identity)):
+                    marked.append(record)
+    except Exception:
+        ctx.forget(since=before)
+        return None
+    # Marked only with a batch's marks (ctx.marks); without, each was written.
+    ctx.marks.extend(
+        PlanMark(connection=ctx.connection, source_record=r) for r in marked
+    )
+    return ctx.created[before:]
+
+
+def _plan_newest(ctx, record, planner, before, newest=None):
+    """Plan ``record`` if it is its newest version (``newest``, else read under a
+    lock now); returns whether it still needs a PlanMark, which a batch planner
+    writes after the commit (``ctx.marks``)."""
+    if newest is None:
+        newest = newest_version_locked(record)
     if newest != record.version or planner(ctx, record) is DEFER:
         return False
     if any(p.source_record_id == record.pk for p in ctx.created[before:]):
