@@ -218,6 +218,38 @@ def failures_supersede(*, posting):
     return count
 
 
+def failures_supersede_all(*, postings):
+    """``failures_supersede`` for a batch of postings just posted: one query finds
+    which of them have an open failure of an earlier version at all (almost none
+    do), and only those are looked at one by one."""
+    later = [p for p in postings if p.source_record and p.source_record.version > 1]
+    if not later:
+        return 0
+    failed = set(
+        Failure.objects.filter(
+            resolved_at=None,
+            posting__connection_id__in={p.connection_id for p in later},
+            posting__source_record__external_id__in={
+                p.source_record.external_id for p in later
+            },
+        ).values_list(
+            "posting__action",
+            "posting__source_record__source_id",
+            "posting__source_record__kind",
+            "posting__source_record__external_id",
+        )
+    )
+    return sum(
+        failures_supersede(posting=p)
+        for p in later
+        if (p.action, *_identity(p.source_record)) in failed
+    )
+
+
+def _identity(record):
+    return record.source_id, record.kind, record.external_id
+
+
 def failures_supersede_one(*, failure, reason, details=None):
     """Close one failure because newer work replaced its posting."""
     failure.posting.set_status(S.SKIPPED, save=False)

@@ -35,6 +35,7 @@ from .failures import (
     failure_record,
     failures_retry_waiting_for_item,
     failures_supersede,
+    failures_supersede_all,
 )
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ def _settle_confirmed(confirmed, excerpt, duration_ms, report):
     for (posting, _), attempt in zip(confirmed, attempts, strict=True):
         report.posted += 1
         report.outcomes[posting.pk] = attempt.outcome
-        _after_posted(posting)
+    _after_all_posted([posting for posting, _ in confirmed])
     return set(pks)
 
 
@@ -280,12 +281,16 @@ def _posted(posting, result, attempt):
 
 
 def _after_posted(posting):
-    """What a posted write settles elsewhere: failures of earlier versions, and
-    documents refused for want of this item."""
-    if posting.source_record and posting.source_record.version > 1:
-        failures_supersede(posting=posting)  # only earlier versions can have failed
-    if posting.action == Action.UPSERT_ITEM:
-        failures_retry_waiting_for_item(posting=posting)
+    _after_all_posted([posting])
+
+
+def _after_all_posted(postings):
+    """What posted writes settle elsewhere: failures of their earlier versions, and
+    documents refused for want of an item one of them sent."""
+    failures_supersede_all(postings=postings)  # only earlier versions can have failed
+    for posting in postings:
+        if posting.action == Action.UPSERT_ITEM:
+            failures_retry_waiting_for_item(posting=posting)
 
 
 def _bind(posting, result):

@@ -1,8 +1,13 @@
 """Secrets never survive into excerpts, reprs or log records."""
 
 import logging
+import random
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from sync.intacct import Credentials, redact_excerpt
+from sync.intacct.constants import EXCERPT_LIMIT
 from sync.intacct.redaction import SecretFilter
 
 
@@ -68,3 +73,48 @@ def test_log_filter_rewrites_records():
     )
     SecretFilter().filter(record)
     assert "p4ss" not in record.getMessage()
+
+
+SECRET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+FRAGMENTS = (
+    "<password>{}</password>",
+    '{{"access_token": "{}"}}',
+    "client_secret={}&x=1",
+    "Authorization: Bearer {}",
+    " {} ",  # a literal secret value, known to the redactor
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    # Up to longer than the excerpt itself: a token can run to kilobytes.
+    length=st.one_of(
+        st.integers(min_value=8, max_value=300),
+        st.integers(min_value=300, max_value=3 * EXCERPT_LIMIT),
+    ),
+    seed=st.integers(min_value=0, max_value=2**32),
+    fragment=st.sampled_from(FRAGMENTS),
+    offset=st.integers(min_value=-3 * EXCERPT_LIMIT, max_value=40),
+    earlier=st.integers(min_value=0, max_value=60),
+)
+# Cut open at the boundary, starting inside the excerpt: an element, a literal value.
+@example(length=7990, seed=0, fragment=FRAGMENTS[0], offset=0, earlier=1)
+@example(length=6000, seed=1, fragment=FRAGMENTS[4], offset=-5000, earlier=0)
+@example(length=6000, seed=2, fragment=FRAGMENTS[1], offset=-5000, earlier=0)
+def test_a_long_text_cut_anywhere_never_shows_a_secret(
+    length, seed, fragment, offset, earlier
+):
+    # Long texts are redacted only as far as the excerpt needs: a secret cut open
+    # at that boundary, or a text shrunk by many masked secrets before it, must
+    # still never show.
+    secret = "".join(random.Random(seed).choices(SECRET_ALPHABET, k=length))
+    shown = fragment.format(secret)
+    before = "<sessionid>" + secret + "</sessionid>."
+    filler = "." * max(0, 2 * EXCERPT_LIMIT + offset - earlier * len(before))
+    text = before * earlier + filler + shown + "." * 3 * EXCERPT_LIMIT
+
+    out = redact_excerpt(text, [secret])
+
+    assert len(out) < EXCERPT_LIMIT + 100
+    windows = {secret[i : i + 6] for i in range(len(secret) - 5)}
+    assert not any(window in out for window in windows)

@@ -10,6 +10,7 @@ from sync.services.failures import (
     failure_retry,
     failures_bulk,
     failures_supersede,
+    failures_supersede_all,
 )
 from tests.factories import make_posting, make_record, make_user
 
@@ -154,6 +155,29 @@ def test_a_later_successful_version_supersedes_older_failures():
     failure.refresh_from_db()
     assert failure.resolution == "superseded"
     assert AuditEvent.objects.filter(failure=failure, action="auto_resolved").exists()
+
+
+def test_a_batch_just_posted_supersedes_only_its_own_records_older_failures():
+    record = make_record(payload={"v": 1})
+    posting, failure = failed_posting(record=record)
+    other, others_failure = failed_posting(
+        connection=posting.connection, record=make_record(payload={"v": 1})
+    )
+    newer = make_record(
+        source=record.source, kind=record.kind, external_id=record.external_id,
+        payload={"v": 2}, version=2,
+    )  # fmt: skip
+    batch = [
+        make_posting(connection=posting.connection, record=newer, status=S.POSTED),
+        make_posting(connection=posting.connection, status=S.POSTED),
+    ]
+
+    assert failures_supersede_all(postings=batch) == 1
+
+    failure.refresh_from_db()
+    others_failure.refresh_from_db()
+    assert failure.resolution == "superseded"
+    assert others_failure.resolved_at is None
 
 
 def test_a_posted_posting_cannot_be_failed():
