@@ -16,7 +16,8 @@ from django_q.tasks import async_task
 from .models import Connection
 from .services.readback import readback_run
 from .services.reconciliation import reconciliation_rows
-from .services.summary import summaries_settle_closed, summary_plan
+from .services.summary import summary_plan
+from .services.summary_periods import summaries_settle_closed
 from .wakes import EXECUTE, wake
 
 log = logging.getLogger(__name__)
