@@ -1,9 +1,10 @@
 """Test data in one place: small functions that make valid rows."""
 
+import importlib
 import itertools
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from commerce.models import Source, SourceRecord, content_hash
 from mappings.models import Action, MappingSet
@@ -23,6 +24,26 @@ def make_user(*, group=None, superuser=False, password="pw-for-tests-1"):
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def role_groups_restore():
+    """The role groups and their permissions, as the migrations made them: a
+    transactional test's flush deletes those rows."""
+    migration = importlib.import_module("sync.migrations.0002_permission_groups")
+    finance_maps = importlib.import_module(
+        "sync.migrations.0010_finance_edits_value_maps"
+    ).CODENAMES
+    for name in migration.GROUPS:
+        group, _ = Group.objects.get_or_create(name=name)
+        codenames = migration.wanted_permissions(name) + [("sync", "view_auditevent")]
+        if name == "finance":
+            codenames += [("mappings", codename) for codename in finance_maps]
+        for app_label, codename in codenames:
+            group.permissions.add(
+                Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
 
 
 def make_mapping_set(**fields):

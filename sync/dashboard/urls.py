@@ -1,6 +1,12 @@
 from django.urls import path
 
-from . import failure_views, reconciliation_views, resync_views, views
+from . import (
+    failure_views,
+    reconciliation_views,
+    resync_views,
+    summary_views,
+    views,
+)
 
 app_name = "dashboard"
 
@@ -19,6 +25,12 @@ urlpatterns = [
         "failures/<int:pk>/<slug:action>/",
         failure_views.act,
         name="failure-act",
+    ),
+    path("summaries/held/", summary_views.held, name="held-summaries"),
+    path(
+        "summaries/<int:pk>/release/",
+        summary_views.release,
+        name="summary-release",
     ),
     path("resync/", resync_views.resync, name="resync"),
     path("resync/start/", resync_views.resync_confirm, name="resync-start"),

@@ -12,10 +12,12 @@ from django.utils import timezone
 from mappings.models import Action, PostingPolicy
 from mappings.selectors import mapping_rules
 
-from ..models import AuditEvent, Failure, LedgerState, Posting
-from .failures import failure_retry
+from ..models import AuditEvent, Failure, LedgerState, Posting, SummaryEntry
+from .failures import ResolutionError, failure_retry
 
 S = Posting.Status
+#: How a held entry's skip reason starts (policy "hold"): a person releases it.
+HELD = "held for approval"
 CLOSED_PERIOD = re.compile(r"closed period|periods are closed", re.I)
 CLOSED_THROUGH = re.compile(r"closed through (\d{2}/\d{2}/\d{4}|\d{4}-\d{2}-\d{2})")
 
@@ -32,7 +34,7 @@ def period_for(policy, day, closed_through):
         first_open = closed_through + dt.timedelta(days=1)
         return first_open, f"{closed}: shifted to {first_open}", ""
     if behaviour == PostingPolicy.ClosedPeriod.HOLD:
-        return day, f"held for approval: {closed}", behaviour
+        return day, f"{HELD}: {closed}", behaviour
     return day, f"{closed}; the policy says fail", behaviour
 
 
@@ -119,6 +121,8 @@ def _resolve_held(failure, note):
 def summary_release(*, entry, user, date=None):
     """Approve a held summary: send it, dated ``date`` (default: as planned)."""
     posting = Posting.objects.select_for_update().get(pk=entry.posting_id)
+    if posting.status != S.SKIPPED or not posting.skip_reason.startswith(HELD):
+        raise ResolutionError("this summary entry is not held: nothing to release")
     before = dict(posting.payload)
     if date is not None:
         posting.payload = {**posting.payload, "date": date.isoformat()}
@@ -136,3 +140,26 @@ def summary_release(*, entry, user, date=None):
         details={"before": before, "after": posting.payload, "released": True},
     )
     return posting
+
+
+def summaries_held(*, connection_id=None):
+    """Summary entries held for a closed period, waiting for a person, oldest day
+    first."""
+    held = SummaryEntry.objects.filter(
+        posting__status=S.SKIPPED, posting__skip_reason__startswith=HELD
+    )
+    if connection_id:
+        held = held.filter(connection_id=connection_id)
+    return held.select_related("connection", "posting").order_by(
+        "day", "channel", "sequence"
+    )
+
+
+def first_open_day(connection_id):
+    """The day after the books' closed-through date the hub learned, or None."""
+    closed = (
+        LedgerState.objects.filter(connection_id=connection_id)
+        .values_list("closed_through", flat=True)
+        .first()
+    )
+    return closed + dt.timedelta(days=1) if closed else None

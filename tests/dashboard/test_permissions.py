@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from sync.dashboard import views
-from sync.models import ReconciliationResult, SyncRun
+from sync.models import ReconciliationResult, SummaryEntry, SyncRun
 from sync.services.failures import failure_record
 from tests.factories import make_posting, make_user
 
@@ -24,10 +24,23 @@ def world(connection, transport, monkeypatch):
     )
     failure = failure_record(posting=posting, category="business", message="nope")
     run = SyncRun.objects.create(connection=connection, kind="incremental")
+    summary = SummaryEntry.objects.create(
+        connection=connection,
+        day="2026-11-20",
+        sequence=1,
+        kind="summary",
+        posting=make_posting(connection=connection, intacct_object="GLBATCH"),
+        posting_date="2026-11-20",
+    )
     ReconciliationResult.objects.create(
         connection=connection, day="2026-11-20", channel="web", matches=False
     )
-    return {"connection": connection, "failure": failure, "run": run}
+    return {
+        "connection": connection,
+        "failure": failure,
+        "run": run,
+        "summary": summary,
+    }
 
 
 def matrix(w):
@@ -40,6 +53,13 @@ def matrix(w):
         ("get", reverse("dashboard:failures-csv"), {}, ALL),
         ("get", reverse("dashboard:failure", args=[f]), {}, ALL),
         ("get", reverse("dashboard:runs"), {}, ALL),
+        ("get", reverse("dashboard:held-summaries"), {}, ALL),
+        (
+            "post",
+            reverse("dashboard:summary-release", args=[w["summary"].pk]),
+            {"date": ""},
+            RESOLVERS,
+        ),
         ("get", reverse("dashboard:run", args=[run]), {}, ALL),
         ("get", reverse("dashboard:run-progress", args=[run]), {}, ALL),
         ("get", reverse("dashboard:test", args=[slug]), {}, ALL),

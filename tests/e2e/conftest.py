@@ -9,7 +9,6 @@ from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 
 from sandbox import Sandbox, make_app
 from tests.dashboard.conftest import (  # noqa: F401  (fixtures)
@@ -20,6 +19,7 @@ from tests.dashboard.conftest import (  # noqa: F401  (fixtures)
     store,
     transport,
 )
+from tests.factories import role_groups_restore
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
@@ -88,23 +88,7 @@ def page(browser, live_server):
 @pytest.fixture
 def groups(transactional_db):
     """The role groups (a flushed test database lost the migration's rows)."""
-    import importlib
-
-    migration = importlib.import_module("sync.migrations.0002_permission_groups")
-    finance_maps = importlib.import_module(
-        "sync.migrations.0010_finance_edits_value_maps"
-    ).CODENAMES
-    for name in migration.GROUPS:
-        group, _ = Group.objects.get_or_create(name=name)
-        codenames = migration.wanted_permissions(name) + [("sync", "view_auditevent")]
-        if name == "finance":
-            codenames += [("mappings", codename) for codename in finance_maps]
-        for app_label, codename in codenames:
-            group.permissions.add(
-                Permission.objects.get(
-                    content_type__app_label=app_label, codename=codename
-                )
-            )
+    role_groups_restore()
 
 
 def shot(page, name):
