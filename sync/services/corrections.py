@@ -45,8 +45,8 @@ def _comparable(payload):
 
 
 def reversal_key(*, connection_id, identity, posted):
-    # The same key plan_cancellation derives: a later cancellation finds this
-    # reversal instead of reversing the document a second time.
+    # One key per posted document: a cancellation after a correction finds the
+    # correction's reversal instead of reversing the document a second time.
     return Posting.make_idempotency_key(
         connection_id=connection_id,
         action=Action.REVERSE_OR_VOID,
@@ -55,8 +55,10 @@ def reversal_key(*, connection_id, identity, posted):
     )
 
 
-def _reversal(ctx, record, posted, identity, day):
-    reversal, _ = Posting.objects.get_or_create(
+def reversal_for(ctx, record, posted, *, identity, day):
+    """The posting that reverses or voids ``posted`` (one per posted document, by
+    its key); returns (posting, whether it was created now)."""
+    return Posting.objects.get_or_create(
         idempotency_key=reversal_key(
             connection_id=ctx.connection.pk, identity=identity, posted=posted
         ),
@@ -75,7 +77,6 @@ def _reversal(ctx, record, posted, identity, day):
             },
         },
     )
-    return reversal
 
 
 def order_correct(ctx, record, earlier, *, identity, day, intacct_object):
@@ -102,7 +103,9 @@ def order_correct(ctx, record, earlier, *, identity, day, intacct_object):
         if Posting.objects.filter(idempotency_key=key).exists():
             continue
         with transaction.atomic():
-            reversal = _reversal(ctx, record, posted, identity, day or dt.date.today())
+            reversal, _ = reversal_for(
+                ctx, record, posted, identity=identity, day=day or dt.date.today()
+            )
             body = mapped.body()
             number = NUMBER_FIELDS[action]
             if body.get(number):

@@ -14,7 +14,7 @@ from mappings.models import Action, OwnershipRule
 from ..intacct.objects import registry
 from ..models import Posting, PostingAttempt
 from ..payloads import client_action
-from .corrections import correction_link, order_correct
+from .corrections import correction_link, order_correct, reversal_for
 from .failures import failure_record, failures_supersede_one
 from .plan_context import (
     ReadAheadStale,
@@ -338,29 +338,10 @@ def plan_cancellation(ctx, record, earlier):
         status__in=[S.PENDING, S.FAILED]
     ):
         _supersede(posting, record)
+    day = business_date(record.payload) or dt.date.today()
     for posted in earlier.filter(status=S.POSTED):
-        key = Posting.make_idempotency_key(
-            connection_id=ctx.connection.pk,
-            action=Action.REVERSE_OR_VOID,
-            source_identity=source_identity(record),
-            version=f"of-{posted.pk}",
-        )
-        reversal, created = Posting.objects.get_or_create(
-            idempotency_key=key,
-            defaults={
-                "connection": ctx.connection,
-                "run": ctx.run,
-                "source_record": record,
-                "action": Action.REVERSE_OR_VOID,
-                "intacct_object": posted.intacct_object,
-                "depends_on": posted,
-                "payload": {
-                    "object": posted.intacct_object,
-                    "key": posted.result_key,
-                    "id": posted.result_id,
-                    "date": str(business_date(record.payload) or dt.date.today()),
-                },
-            },
+        reversal, created = reversal_for(
+            ctx, record, posted, identity=source_identity(record), day=day
         )
         if created:
             ctx.created.append(reversal)
