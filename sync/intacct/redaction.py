@@ -93,12 +93,20 @@ def redact(text: str, secrets: Iterable[str | None] = (), *, cut: bool = False) 
 
 
 def _mask_cut_value(text: str, values: Iterable[str]) -> str:
-    """Mask the start of a secret value the cut left at the end of ``text``."""
-    for value in values:
-        for length in range(len(value) - 1, 0, -1):
-            if text.endswith(value[:length]):
-                return text[:-length] + MASK
-    return text
+    """Mask the start of a secret value the cut left at the end of ``text``: the
+    longest such start of any value (a shorter one of another value may match the
+    last characters by chance)."""
+    cut = max((_cut_start(text, value) for value in values), default=0)
+    return text[:-cut] + MASK if cut else text
+
+
+def _cut_start(text: str, value: str) -> int:
+    """How many characters at the end of ``text`` begin ``value`` (0 if none)."""
+    tail = text[-(len(value) - 1) :] if len(value) > 1 else ""
+    for start, char in enumerate(tail):
+        if char == value[0] and value.startswith(tail[start:]):
+            return len(tail) - start
+    return 0
 
 
 def redact_excerpt(
