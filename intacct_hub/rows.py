@@ -5,15 +5,16 @@ building a query object for every row. The webhook's delivery and each planned
 posting are inserted once per record, and the ORM's query building cost more CPU
 than the statements (issue 7 bench).
 
-``rows_insert``: many rows in multi-row VALUES statements. On PostgreSQL, Django
-5.2's ``bulk_create`` sends each column as one array (``UNNEST``), and psycopg
-builds array literals element by element in Python: for 200 stored order records
-that cost 0.54 ms of CPU per row against 0.08 here (issue 7 bench).
+``rows_insert``: many rows in one round trip. On PostgreSQL, Django 5.2's
+``bulk_create`` sends each column as one array (``UNNEST``), and psycopg builds
+array literals element by element in Python: for 200 stored order records that
+cost 0.54 ms of CPU per row against 0.08 here (issue 7 bench).
 
 Only for models with an automatic primary key and no save signals or ``save()``
 override of their own: these send no signal and call no ``save()``.
 """
 
+from contextlib import nullcontext
 from functools import lru_cache
 
 from django.db import connections
@@ -72,25 +73,52 @@ def row_insert(obj, *, unique=(), using="default"):
 
 
 def rows_insert(objs, *, using="default"):
-    """INSERT ``objs`` (instances of one model) as new rows, in as few statements as
-    the database's limit on parameters allows, and set their primary keys (both
-    databases return the rows in the order of the VALUES list)."""
+    """INSERT ``objs`` (instances of one model) as new rows and set their primary
+    keys, in as few round trips as the database allows."""
     if not objs:
         return objs
     connection = connections[using]
     model = type(objs[0])
-    fields = _statement(model, using, ())[0]
-    # SQLite's limit is the backend's to say; PostgreSQL's protocol caps a statement
-    # at 65,535 parameters.
-    limit = min(connection.ops.bulk_batch_size(fields, objs), 30_000 // len(fields))
-    size = max(1, limit)
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            chunk = objs[start : start + size]
-            sql = _statement(model, using, (), len(chunk))[1]
-            cursor.execute(
-                sql, [v for obj in chunk for v in _values(fields, obj, connection)]
-            )
-            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
-                _inserted(obj, pk, using)
+    fields, one_row = _statement(model, using, ())
+    values = [_values(fields, obj, connection) for obj in objs]
+    if connection.vendor == "postgresql":
+        pks = _pipelined(connection, one_row, values)
+    else:
+        pks = _multi_row(connection, model, using, fields, values)
+    for obj, pk in zip(objs, pks, strict=True):
+        _inserted(obj, pk, using)
     return objs
+
+
+def _pipelined(connection, sql, values):
+    """PostgreSQL: the one-row statement for every row, in one pipeline (one round
+    trip), each returning its id. psycopg parses a statement's placeholders in
+    Python and caches only short ones: one VALUES list for a hundred rows was
+    parsed anew each time, at a hundred times the cost."""
+    with connection.cursor() as cursor:
+        logged = (
+            cursor.debug_sql(sql, values, many=True)
+            if hasattr(cursor, "debug_sql")  # DEBUG, or a test counting queries
+            else nullcontext()
+        )
+        with logged, connection.wrap_database_errors:
+            psycopg_cursor = cursor.cursor
+            psycopg_cursor.executemany(sql, values, returning=True)
+            pks = [psycopg_cursor.fetchone()[0]]
+            while psycopg_cursor.nextset():
+                pks.append(psycopg_cursor.fetchone()[0])
+    return pks
+
+
+def _multi_row(connection, model, using, fields, values):
+    """SQLite: multi-row VALUES statements, as many rows each as its limit on
+    parameters allows (both return rows in the order of the VALUES list)."""
+    size = max(1, connection.ops.bulk_batch_size(fields, values))
+    pks = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), size):
+            chunk = values[start : start + size]
+            sql = _statement(model, using, (), len(chunk))[1]
+            cursor.execute(sql, [value for row in chunk for value in row])
+            pks.extend(pk for (pk,) in cursor.fetchall())
+    return pks
