@@ -14,6 +14,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 
+from intacct_hub.rows import row_insert
 from mappings.engine import map_record
 from mappings.models import Action
 
@@ -32,11 +33,12 @@ def correction_link(*, original, correction, kind, reason=""):
     """Record that ``correction`` corrects ``original`` (idempotent)."""
     if original is None or correction is None:
         return None
-    link, _ = Correction.objects.get_or_create(
-        original=original,
-        correction=correction,
-        defaults={"kind": kind, "reason": reason[:300]},
+    link = Correction(
+        original=original, correction=correction, kind=kind, reason=reason[:300]
     )
+    # One statement, no savepoint: a link already there is left as it is.
+    if not row_insert(link, unique=("original_id", "correction_id")):
+        link = Correction.objects.get(original=original, correction=correction)
     return link
 
 

@@ -359,6 +359,7 @@ def plan_refund(ctx, record):
             source_record__external_id=refund.get("order_id"),
         )
         .exclude(status=S.SKIPPED)
+        .select_related("source_record")  # its payload goes into the memo's
         .order_by("-source_record__version")
         .first()
     )
