@@ -18,6 +18,7 @@ from contextlib import nullcontext
 from functools import lru_cache
 
 from django.db import connections
+from django.db.transaction import atomic
 
 
 @lru_cache(maxsize=256)  # a few models, a few chunk sizes
@@ -74,17 +75,21 @@ def row_insert(obj, *, unique=(), using="default"):
 
 def rows_insert(objs, *, using="default"):
     """INSERT ``objs`` (instances of one model) as new rows and set their primary
-    keys, in as few round trips as the database allows."""
+    keys, in as few round trips as the database allows: all of them or none."""
     if not objs:
         return objs
     connection = connections[using]
     model = type(objs[0])
     fields, one_row = _statement(model, using, ())
     values = [_values(fields, obj, connection) for obj in objs]
-    if connection.vendor == "postgresql":
-        pks = _pipelined(connection, one_row, values)
-    else:
-        pks = _multi_row(connection, model, using, fields, values)
+    # Inside the caller's transaction an error undoes it all anyway; alone, the
+    # statements get one of their own.
+    together = nullcontext() if connection.in_atomic_block else atomic(using=using)
+    with together:
+        if connection.vendor == "postgresql":
+            pks = _pipelined(connection, one_row, values)
+        else:
+            pks = _multi_row(connection, model, using, fields, values)
     for obj, pk in zip(objs, pks, strict=True):
         _inserted(obj, pk, using)
     return objs
