@@ -149,11 +149,13 @@ def record_channel(payload):
     return str(channel or "")
 
 
-def map_record(payload, rules, *, action, operation="create", channel=None):
+def map_record(payload, rules, *, action, operation="create", channel=None, trace=True):
     """Map one normalized record for ``action``; ``operation`` is create or update.
 
     ``channel`` picks the posting policy that ``policy:…`` transforms read; by
     default it is the record's own ``channel`` (or its embedded order's).
+    ``trace=False`` leaves out the provenance of each value (where it came from),
+    which only pages show: the planner maps every record and never reads it.
     """
     result = MappedPayload(
         action=action, operation=operation, mapping_version=rules.version
@@ -163,7 +165,10 @@ def map_record(payload, rules, *, action, operation="create", channel=None):
     if channel is None:
         channel = record_channel(payload)
     ctx = SimpleNamespace(
-        value_maps=rules.value_maps, policy=rules.policy_for(channel), resolve=None
+        value_maps=rules.value_maps,
+        policy=rules.policy_for(channel),
+        resolve=None,
+        trace=trace,
     )
     dropped = set()
     field_rules = rules.fields_for(action)
@@ -270,6 +275,8 @@ def _map_field(rule, data, root, index, ctx, target, result):
         )
         return
     target[rule.target_field] = value
+    if not ctx.trace:
+        return
     result.provenance.append(
         Provenance(
             target=rule.target_field,

@@ -7,6 +7,7 @@ sentence a person can act on.
 """
 
 import datetime as dt
+import functools
 from decimal import ROUND_HALF_UP, Decimal, DecimalException, InvalidOperation
 
 from .countries import COUNTRY_BY_ISO2, ISO2_BY_COUNTRY
@@ -40,15 +41,16 @@ def transform(name, *, needs_arg=False):
     return register
 
 
+@functools.lru_cache(maxsize=4096)  # a mapping set's few chains, per field per record
 def parse_chain(spec):
-    """``"upper|truncate:20"`` → ``[("upper", None), ("truncate", "20")]``."""
+    """``"upper|truncate:20"`` → ``(("upper", None), ("truncate", "20"))``."""
     steps = []
     for part in (p.strip() for p in (spec or "").split("|")):
         if not part:
             continue
         name, sep, arg = part.partition(":")
         steps.append((name.strip(), arg if sep else None))
-    return steps
+    return tuple(steps)
 
 
 def check_chain(spec):

@@ -136,8 +136,8 @@ def _build(record, data, *, path):
 def _convert(value, hint, *, path):
     if value is None:
         return None
-    inner = _dataclass_in(hint)
-    if _is_tuple(hint):
+    is_tuple, inner, base = _reading(hint)
+    if is_tuple:
         if not isinstance(value, list | tuple):
             raise PayloadError(f"{path}: expected a list")
         return tuple(
@@ -151,7 +151,6 @@ def _convert(value, hint, *, path):
             # "class" is a Python keyword, so the record's field is class_.
             value = {("class_" if k == "class" else k): v for k, v in value.items()}
         return _build(inner, value, path=path)
-    base = _plain_type(hint)
     try:
         if base is Decimal:
             return Decimal(str(value))
@@ -168,6 +167,14 @@ def _convert(value, hint, *, path):
             f"{path}: {value!r} is not a valid {base.__name__}"
         ) from None
     return str(value) if base is str else value
+
+
+@functools.cache
+def _reading(hint):
+    """How a value for ``hint`` is read: (a tuple of records?, the record class
+    within, the plain type). Type introspection is slow, and each record's fields
+    repeat the same few hints (issue 7 bench)."""
+    return _is_tuple(hint), _dataclass_in(hint), _plain_type(hint)
 
 
 def _args(hint):

@@ -68,6 +68,7 @@ def _ensure(
         ctx.rules,
         action=action,
         operation=operation,
+        trace=False,  # a posting keeps the payload; pages re-map for provenance
     )
     posting = Posting(
         connection=ctx.connection,

@@ -134,7 +134,7 @@ def test_bad_values_fail_with_a_reason(value, spec, message):
 
 
 def test_chains_are_parsed_and_checked():
-    assert parse_chain("upper| truncate:20 |") == [("upper", None), ("truncate", "20")]
+    assert parse_chain("upper| truncate:20 |") == (("upper", None), ("truncate", "20"))
     assert check_chain("upper|truncate") == [
         "transform 'truncate' needs an argument (truncate:…)"
     ]
