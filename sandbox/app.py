@@ -207,7 +207,8 @@ def _read_body(environ, limit: int) -> tuple[bytes, bool]:
     if length > limit:
         return b"", True
     stream = environ["wsgi.input"]
-    body = stream.read(length) if length else stream.read(limit + 1)
+    # No (or a negative) length: read one byte past the limit, never "all of it".
+    body = stream.read(length) if length > 0 else stream.read(limit + 1)
     return body, len(body) > limit
 
 

@@ -37,6 +37,8 @@ def handle(sandbox, environ):
 
 def _json_body(environ) -> dict:
     length = int(environ.get("CONTENT_LENGTH") or 0)
+    if length < 0:  # read(-1) would read to the end, unbounded
+        raise ValueError("Content-Length is negative")
     if length > _MAX_BODY:
         raise ValueError("control body too large")
     raw = environ["wsgi.input"].read(length) if length else b""
