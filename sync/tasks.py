@@ -13,6 +13,7 @@ from django_q.tasks import async_task
 
 from commerce.models import SourceRecord
 
+from .batching import batches
 from .models import Connection
 from .outbox import connections_with_due_work, postings_recover_expired
 from .services.execution import postings_execute
@@ -20,7 +21,6 @@ from .services.plan_context import context_for, marks_write
 from .services.planning import plan_prefetch, record_plan, records_plan_together
 from .services.runs import (
     PLAN_TOGETHER,
-    chunks,
     connection_plan,
     kind_rank,
     records_to_plan,
@@ -67,7 +67,7 @@ def _plan_all(connection, records):
     plan_prefetch(ctx, records)
     planned = False
     try:
-        for together in chunks(records, PLAN_TOGETHER):
+        for together in batches(records, PLAN_TOGETHER):
             created = records_plan_together(ctx, together)
             if created is not None:
                 planned |= bool(created)

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from mappings.models import Action
 
+from ..batching import batches
 from ..models import Posting, SummaryEntry, SummaryMember
 from .plan_context import business_date, is_final
 from .summary import TAX_ACCOUNTS_MAP, _Orders, latest_records
@@ -143,17 +144,11 @@ def _lines_of(row, container, item):
     return [items] if isinstance(items, dict) else list(items)
 
 
-def _chunks(values):
-    values = sorted(set(values))
-    for i in range(0, len(values), BATCH):
-        yield values[i : i + BATCH]
-
-
 def _read_documents(client, obj, numbers):
     """Intacct's rows of ``obj`` by document number, one query per 100 numbers."""
     lines = "ARINVOICEITEMS" if obj == "ARINVOICE" else "ARADJUSTMENTITEMS"
     found = {}
-    for chunk in _chunks(numbers):
+    for chunk in batches(sorted(set(numbers)), BATCH):
         rows = client.xml.query(
             obj,
             ["RECORDNO", "RECORDID", "STATE", "TOTALENTERED", lines],
@@ -237,7 +232,7 @@ def read_summary_hub(connection, day_from, day_to):
 def read_summary_intacct(client, entries):
     refs = [e.posting.payload.get("reference") for es in entries.values() for e in es]
     found = {}
-    for chunk in _chunks([r for r in refs if r]):
+    for chunk in batches(sorted({r for r in refs if r}), BATCH):
         rows = client.xml.query(
             "GLBATCH",
             ["RECORDNO", "REFERENCENO", "BATCH_DATE", "STATE", "ENTRIES"],

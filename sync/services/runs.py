@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from commerce.models import SourceRecord
 
+from ..batching import batches
 from ..models import PlanMark, Posting, SyncRun
 from ..outbox import postings_recover_expired
 from .execution import postings_execute
@@ -58,10 +59,6 @@ def records_to_plan(*, connection):
     )
 
 
-def chunks(items, size):
-    return [items[start : start + size] for start in range(0, len(items), size)]
-
-
 def kind_rank(kind):
     """Planning order of a record kind: dependencies first."""
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
@@ -73,11 +70,10 @@ def connection_plan(*, connection, run=None):
     ctx.marks = []
     pending = list(records_to_plan(connection=connection))
     pending.sort(key=lambda r: kind_rank(r.kind))
-    for start in range(0, len(pending), PLAN_BATCH):
-        batch = pending[start : start + PLAN_BATCH]
+    for batch in batches(pending, PLAN_BATCH):
         plan_prefetch(ctx, batch)
         try:
-            for together in chunks(batch, PLAN_TOGETHER):
+            for together in batches(batch, PLAN_TOGETHER):
                 if records_plan_together(ctx, together) is None:
                     for record in together:  # and a record that fails says why
                         record_plan(ctx=ctx, record=record)

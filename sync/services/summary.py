@@ -39,6 +39,7 @@ from commerce.models import SourceRecord
 from mappings.models import Action, PostingPolicy
 from mappings.selectors import mapping_rules
 
+from ..batching import batches
 from ..models import (
     Connection,
     LedgerState,
@@ -373,7 +374,7 @@ def summary_plan(*, connection, run=None, until=None):
         .order_by("received_at", "id")
     )
     pending = defaultdict(list)  # (channel, day) -> [(record, delta components)]
-    for batch in _batches(candidates.iterator(chunk_size=CHUNK), CHUNK):
+    for batch in batches(candidates.iterator(chunk_size=CHUNK), CHUNK):
         orders.prefetch(batch)
         held = held_by_ledger(connection.pk, batch)
         for record in batch:
@@ -395,17 +396,6 @@ def summary_plan(*, connection, run=None, until=None):
             report.held += entry.posting.status == S.SKIPPED
             report.shifted += entry.posting_date != day
     return report
-
-
-def _batches(iterable, size):
-    batch = []
-    for item in iterable:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _entry_create(connection, rules, policy, channel, day, items, run, state):
