@@ -20,9 +20,9 @@ from .services.execution import postings_execute
 from .services.plan_context import context_for, marks_write
 from .services.planning import plan_prefetch, record_plan, records_plan_together
 from .services.runs import (
-    PLAN_TOGETHER,
     connection_plan,
     kind_rank,
+    plan_together,
     records_to_plan,
     runs_finish,
 )
@@ -67,7 +67,7 @@ def _plan_all(connection, records):
     plan_prefetch(ctx, records)
     planned = False
     try:
-        for together in batches(records, PLAN_TOGETHER):
+        for together in batches(records, plan_together()):
             created = records_plan_together(ctx, together)
             if created is not None:
                 planned |= bool(created)
